@@ -1,0 +1,17 @@
+/**
+ * What the browser learns when the page loads, from the server's environment at container start:
+ * one image serves every environment. Nothing secret belongs here; the browser sees all of it.
+ */
+export interface RuntimeConfig {
+  apiUrl: string;
+  environment: string;
+}
+
+export const CONFIG_GLOBAL = "__APP_CONFIG__";
+
+/** The body of `/config.js`, loaded by index.html before the app starts. */
+export function renderConfigScript(config: RuntimeConfig): string {
+  // JSON.stringify cannot close the script element: "<" is escaped too.
+  const json = JSON.stringify(config).replace(/</g, "\\u003c");
+  return `window.${CONFIG_GLOBAL}=Object.freeze(${json});\n`;
+}

@@ -1,0 +1,126 @@
+import express from "express";
+import { pino } from "pino";
+import request from "supertest";
+import { describe, expect, it } from "vitest";
+import { HttpError } from "../errors.js";
+import { errorHandler, healthRoutes, notFound, requestContext } from "../http.js";
+
+function makeApp(readiness = { ready: true }) {
+  const lines: Record<string, unknown>[] = [];
+  const logger = pino(
+    { level: "debug" },
+    { write: (line: string) => lines.push(JSON.parse(line)) },
+  );
+  const app = express();
+  app.use(requestContext(logger));
+  app.use(healthRoutes(readiness));
+  app.use(express.json({ limit: "10b" }));
+  app.post("/echo", (req, res) => {
+    res.json(req.body);
+  });
+  app.get("/teapot", () => {
+    throw new HttpError(418, "teapot", "I am a teapot.", { details: { short: true } });
+  });
+  app.get("/boom", () => {
+    throw new Error("database password is hunter2");
+  });
+  app.use(notFound);
+  app.use(errorHandler);
+  return { app, lines };
+}
+
+describe("requestContext", () => {
+  it("keeps a well-formed incoming request id and logs it", async () => {
+    const { app, lines } = makeApp();
+    const res = await request(app).get("/nowhere").set("x-request-id", "abc-123");
+    expect(res.headers["x-request-id"]).toBe("abc-123");
+    expect(lines.find((line) => line.msg === "request completed")).toMatchObject({
+      level: 40,
+      req: { id: "abc-123", method: "GET", url: "/nowhere" },
+      res: { statusCode: 404 },
+    });
+  });
+
+  it.each([["has spaces in it"], ["x".repeat(129)], ["<script>"]])(
+    "replaces a malformed request id (%s) with a new one",
+    async (incoming) => {
+      const { app } = makeApp();
+      const res = await request(app).get("/healthz").set("x-request-id", incoming);
+      expect(res.headers["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
+    },
+  );
+
+  it("does not log health checks", async () => {
+    const { app, lines } = makeApp();
+    await request(app).get("/healthz").expect(200);
+    await request(app).get("/readyz").expect(200);
+    expect(lines).toEqual([]);
+  });
+});
+
+describe("healthRoutes", () => {
+  it("answers ready, then shutting_down once readiness is false", async () => {
+    const readiness = { ready: true };
+    const { app } = makeApp(readiness);
+    await request(app).get("/readyz").expect(200, { status: "ready" });
+    readiness.ready = false;
+    await request(app).get("/readyz").expect(503, { status: "shutting_down" });
+    await request(app).get("/healthz").expect(200, { status: "ok" });
+  });
+});
+
+describe("errorHandler", () => {
+  it("answers an unknown route with a JSON 404", async () => {
+    const { app } = makeApp();
+    const res = await request(app).get("/missing").expect(404);
+    expect(res.body).toEqual({
+      code: "not_found",
+      message: "No route for GET /missing",
+      requestId: res.headers["x-request-id"],
+    });
+  });
+
+  it("keeps status, code and details of an HttpError", async () => {
+    const { app } = makeApp();
+    const res = await request(app).get("/teapot").expect(418);
+    expect(res.body).toMatchObject({
+      code: "teapot",
+      message: "I am a teapot.",
+      details: { short: true },
+    });
+  });
+
+  it("answers malformed JSON with 400", async () => {
+    const { app } = makeApp();
+    const res = await request(app)
+      .post("/echo")
+      .set("content-type", "application/json")
+      .send("{not json")
+      .expect(400);
+    expect(res.body.code).toBe("invalid_json");
+  });
+
+  it("answers an oversized body with 413", async () => {
+    const { app } = makeApp();
+    const res = await request(app)
+      .post("/echo")
+      .send({ text: "far more than ten bytes" })
+      .expect(413);
+    expect(res.body.code).toBe("payload_too_large");
+  });
+
+  it("hides unexpected errors from the client and logs them with their stack", async () => {
+    const { app, lines } = makeApp();
+    const res = await request(app).get("/boom").expect(500);
+    expect(res.body).toEqual({
+      code: "internal_error",
+      message: "Something went wrong on our side.",
+      requestId: res.headers["x-request-id"],
+    });
+    expect(res.text).not.toMatch(/hunter2|at .*\.ts/);
+    const logged = lines.find((line) => line.msg === "request failed") as {
+      err: { stack: string };
+    };
+    expect(logged.err.stack).toMatch(/database password/);
+  });
+});

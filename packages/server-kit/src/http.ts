@@ -1,0 +1,105 @@
+import { randomUUID } from "node:crypto";
+import type { ErrorRequestHandler, RequestHandler } from "express";
+import { Router } from "express";
+import { pinoHttp } from "pino-http";
+import { type ErrorBody, HttpError } from "./errors.js";
+import type { Logger } from "./logger.js";
+
+const REQUEST_ID = /^[\w.:@/+=-]{1,128}$/;
+
+/** The answer of `/readyz`; `serve()` turns it false when shutdown starts. */
+export interface Readiness {
+  ready: boolean;
+}
+
+/**
+ * Request id and access log. An incoming `x-request-id` (from the load balancer, the edge router
+ * or a calling service) is kept when it is well-formed, otherwise a new one is made; either way it
+ * is returned in `x-request-id` and is on every log line of the request as `req.id`.
+ */
+export function requestContext(logger: Logger): RequestHandler {
+  return pinoHttp({
+    logger,
+    genReqId(req, res) {
+      const incoming = req.headers["x-request-id"];
+      const id =
+        typeof incoming === "string" && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+      res.setHeader("x-request-id", id);
+      return id;
+    },
+    customLogLevel(_req, res, err) {
+      if (err || res.statusCode >= 500) return "error";
+      if (res.statusCode >= 400) return "warn";
+      return "info";
+    },
+    // Load balancer health checks every few seconds would drown the log.
+    autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/readyz" },
+    serializers: {
+      req: (req) => ({ id: req.id, method: req.method, url: req.url, headers: req.headers }),
+      res: (res) => ({ statusCode: res.statusCode }),
+    },
+  });
+}
+
+/** `GET /healthz`: the process answers (liveness, what the load balancer checks). `GET /readyz`: it accepts work. */
+export function healthRoutes(readiness: Readiness): Router {
+  const router = Router();
+  router.get("/healthz", (_req, res) => {
+    res.setHeader("cache-control", "no-store");
+    res.json({ status: "ok" });
+  });
+  router.get("/readyz", (_req, res) => {
+    res.setHeader("cache-control", "no-store");
+    if (readiness.ready) res.json({ status: "ready" });
+    else res.status(503).json({ status: "shutting_down" });
+  });
+  return router;
+}
+
+/** The last route: anything not matched is a JSON 404. */
+export const notFound: RequestHandler = (req, _res, next) => {
+  next(new HttpError(404, "not_found", `No route for ${req.method} ${req.path}`));
+};
+
+interface BodyParserError extends Error {
+  type?: string;
+  status?: number;
+}
+
+function toHttpError(err: unknown): HttpError {
+  if (err instanceof HttpError) return err;
+  const parser = err as BodyParserError;
+  switch (parser?.type) {
+    case "entity.parse.failed":
+      return new HttpError(400, "invalid_json", "The request body is not valid JSON.", {
+        cause: err,
+      });
+    case "entity.too.large":
+      return new HttpError(413, "payload_too_large", "The request body is too large.", {
+        cause: err,
+      });
+    case "encoding.unsupported":
+    case "charset.unsupported":
+      return new HttpError(415, "unsupported_encoding", parser.message, { cause: err });
+    default:
+      return new HttpError(500, "internal_error", "Something went wrong on our side.", {
+        cause: err,
+      });
+  }
+}
+
+/**
+ * The one error handler: every error becomes `{ code, message, requestId }` with its status.
+ * Unexpected errors are logged with their stack and answered without it.
+ */
+export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
+  const error = toHttpError(err);
+  if (error.status >= 500) req.log?.error({ err }, "request failed");
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body: ErrorBody = { code: error.code, message: error.message, requestId: String(req.id) };
+  if (error.details !== undefined) body.details = error.details;
+  res.status(error.status).json(body);
+};
