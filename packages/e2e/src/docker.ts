@@ -1,0 +1,141 @@
+import { execFile } from "node:child_process";
+import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+
+const exec = promisify(execFile);
+
+export const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
+
+/** Every container these helpers start carries this label, so leftovers can always be found. */
+export const TEST_LABEL = "com.example.platform.test=e2e";
+
+export async function docker(args: string[], timeoutMs = 600_000): Promise<string> {
+  const { stdout } = await exec("docker", args, {
+    cwd: repoRoot,
+    env: { ...process.env, DOCKER_BUILDKIT: "1" },
+    maxBuffer: 64 * 1024 * 1024,
+    timeout: timeoutMs,
+  });
+  return stdout.trim();
+}
+
+export interface BuiltImage {
+  tag: string;
+  id: string;
+  seconds: number;
+  /** BuildKit's plain progress output: which steps ran and which were CACHED. */
+  log: string;
+}
+
+/** `docker build -f apps/<app>/Dockerfile .` from the repository root, as CI and deploy-kit do. */
+export async function buildImage(
+  app: string,
+  tag: string,
+  buildArgs: Record<string, string> = {},
+): Promise<BuiltImage> {
+  const args = [
+    "build",
+    "--pull=false",
+    "--progress=plain",
+    "-f",
+    `apps/${app}/Dockerfile`,
+    "-t",
+    tag,
+  ];
+  for (const [key, value] of Object.entries(buildArgs)) args.push("--build-arg", `${key}=${value}`);
+  const started = performance.now();
+  const { stderr } = await exec("docker", [...args, "."], {
+    cwd: repoRoot,
+    env: { ...process.env, DOCKER_BUILDKIT: "1" },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const id = await docker(["image", "inspect", "-f", "{{.Id}}", tag]);
+  return { tag, id, seconds, log: stderr };
+}
+
+/** A free TCP port on 127.0.0.1 (for when a port must be known before the container starts). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+    });
+  });
+}
+
+export interface RunOptions {
+  image: string;
+  env?: Record<string, string>;
+  /** Host port on 127.0.0.1. @default one Docker picks */
+  hostPort?: number;
+  containerPort?: number;
+}
+
+export interface Container {
+  id: string;
+  port: number;
+  url: string;
+  logs(): Promise<string>;
+  remove(): Promise<void>;
+}
+
+const started = new Set<string>();
+
+/**
+ * Runs a container the way the platform does: read-only root, no capabilities, no privilege
+ * escalation, published on 127.0.0.1 only.
+ */
+export async function runContainer(options: RunOptions): Promise<Container> {
+  const containerPort = options.containerPort ?? 8080;
+  const args = ["run", "-d", "--label", TEST_LABEL, "--read-only", "--tmpfs", "/tmp"];
+  args.push("--cap-drop", "ALL", "--security-opt", "no-new-privileges");
+  args.push("-p", `127.0.0.1:${options.hostPort ?? ""}:${containerPort}`);
+  for (const [key, value] of Object.entries(options.env ?? {})) args.push("-e", `${key}=${value}`);
+  const id = await docker([...args, options.image]);
+  started.add(id);
+  const mapping = await docker(["port", id, `${containerPort}/tcp`]);
+  const port = Number(mapping.split("\n")[0]?.split(":").pop());
+  return {
+    id,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    logs: async () => {
+      const { stdout, stderr } = await exec("docker", ["logs", id], {
+        maxBuffer: 16 * 1024 * 1024,
+      });
+      return stdout + stderr;
+    },
+    remove: async () => {
+      started.delete(id);
+      await docker(["rm", "-f", id]).catch(() => undefined);
+    },
+  };
+}
+
+/** Removes every container these helpers started in this process (call it in afterAll). */
+export async function removeAllContainers(): Promise<void> {
+  const ids = [...started];
+  started.clear();
+  if (ids.length) await docker(["rm", "-f", ...ids]).catch(() => undefined);
+}
+
+/** Polls `url` until it answers `status`; returns the milliseconds it took. */
+export async function waitForHttp(url: string, timeoutMs = 15_000, status = 200): Promise<number> {
+  const begin = performance.now();
+  let last = "no answer";
+  while (performance.now() - begin < timeoutMs) {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(1_000) });
+      if (res.status === status) return performance.now() - begin;
+      last = `status ${res.status}`;
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`${url} did not answer ${status} within ${timeoutMs} ms (last: ${last})`);
+}
