@@ -128,12 +128,19 @@ export async function waitForHttp(url: string, timeoutMs = 15_000, status = 200)
   const begin = performance.now();
   let last = "no answer";
   while (performance.now() - begin < timeoutMs) {
+    // A timer of our own, not AbortSignal.timeout(): that one is unref'd, and a script with
+    // nothing else pending would exit while the request hangs on a half-started container.
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), 1_000);
     try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(1_000) });
+      const res = await fetch(url, { signal: controller.signal });
+      await res.arrayBuffer();
       if (res.status === status) return performance.now() - begin;
       last = `status ${res.status}`;
     } catch (err) {
       last = (err as Error).message;
+    } finally {
+      clearTimeout(timer);
     }
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
