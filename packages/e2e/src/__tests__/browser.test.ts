@@ -1,6 +1,3 @@
-import { chromium } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildImage, freePort, removeAllContainers, runContainer, waitForHttp } from "../docker.js";
 import {
   CHROMIUM_ARGS,
   CHROMIUM_FIX,
@@ -9,7 +6,10 @@ import {
   DOCKER_FIX,
   dockerMissing,
   toolGate,
-} from "../tools.js";
+} from "@repo/test-kit/tools";
+import { chromium } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildImage, freePort, removeAllContainers, runContainer, waitForHttp } from "../docker.js";
 
 const ready =
   toolGate("container", dockerMissing(), DOCKER_FIX) &&

@@ -1,3 +1,5 @@
+import { RawConnection, within } from "@repo/test-kit/http-socket";
+import { DOCKER_FIX, dockerMissing, toolGate } from "@repo/test-kit/tools";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type BuiltImage,
@@ -7,8 +9,6 @@ import {
   runContainer,
   waitForHttp,
 } from "../docker.js";
-import { RawConnection, within } from "../http-socket.js";
-import { DOCKER_FIX, dockerMissing, toolGate } from "../tools.js";
 
 const hasDocker = toolGate("container", dockerMissing(), DOCKER_FIX);
 

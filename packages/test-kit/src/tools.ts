@@ -29,7 +29,7 @@ export function dockerMissing(): string | undefined {
 }
 
 export const DOCKER_FIX =
-  'Start Docker, or run `eval "$(../shared/ci/offline-docker.sh)"` as .ci/run does.';
+  "Start a Docker engine with BuildKit (Docker Desktop, or dockerd); in CI, .ci/run starts one.";
 
 export function chromiumPath(): string {
   return process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";

@@ -1,0 +1,71 @@
+import { PassThrough } from "node:stream";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { main } from "../cli/main.js";
+import { freePort, repoRoot, tempPlatform } from "./support.js";
+
+/** Runs the CLI in-process, as `deploy-kit ...` would from the repository root. */
+async function cli(argv: string[], env: Record<string, string | undefined> = process.env) {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = "";
+  let err = "";
+  stdout.on("data", (chunk) => {
+    out += chunk;
+  });
+  stderr.on("data", (chunk) => {
+    err += chunk;
+  });
+  const code = await main(argv, {
+    stdout,
+    stderr,
+    cwd: repoRoot,
+    env,
+    signal: new AbortController().signal,
+  });
+  return { code, out, err };
+}
+
+describe("bad input gets a clear message and an exit code, never a stack trace", () => {
+  let platform: ReturnType<typeof tempPlatform>;
+  beforeAll(async () => {
+    platform = tempPlatform(await freePort());
+  });
+  afterAll(() => platform.cleanup());
+
+  it("an unknown app: exit 2, the known apps and how to add one", async () => {
+    const result = await cli(["status", "nope", "--config", platform.file, "--json"]);
+    expect(result.code).toBe(2);
+    const body = JSON.parse(result.out);
+    expect(body.error.kind).toBe("config");
+    expect(body.error.message).toMatch(/nope/);
+    expect(body.error.message).toMatch(/api, web/);
+    expect(result.err).not.toMatch(/\n\s+at /);
+  });
+
+  it("an unknown environment: exit 2, the known environments", async () => {
+    const result = await cli(["release", "api", "--env", "qa", "--config", platform.file]);
+    expect(result.code).toBe(2);
+    expect(result.err).toMatch(/qa/);
+    expect(result.err).toMatch(/local, staging, prod/);
+    expect(result.err).not.toMatch(/\n\s+at /);
+  });
+
+  it("Docker not running: exit 1, how to start it", async () => {
+    const result = await cli(["status", "--config", platform.file], {
+      ...process.env,
+      DOCKER_HOST: "unix:///nonexistent/docker.sock",
+    });
+    expect(result.code).toBe(1);
+    expect(result.err).toMatch(/Docker is not running/);
+    expect(result.err).toMatch(/Start Docker/);
+  });
+
+  it("a missing docker command: exit 1, how to install it", async () => {
+    const result = await cli(["status", "--config", platform.file], {
+      ...process.env,
+      PATH: "/nonexistent",
+    });
+    expect(result.code).toBe(1);
+    expect(result.err).toMatch(/Docker is not installed/);
+  });
+});

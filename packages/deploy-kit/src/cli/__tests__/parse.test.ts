@@ -1,0 +1,98 @@
+import { describe, expect, it } from "vitest";
+import { UsageError } from "../../errors.js";
+import { parseArgv, parseDuration } from "../parse.js";
+
+const defaults = {
+  env: "local",
+  json: false,
+  dryRun: false,
+  allowDirty: false,
+  timeoutMs: undefined,
+  to: undefined,
+  configFile: undefined,
+};
+
+describe("parseArgv", () => {
+  it.each([
+    [["build"], { command: "build", apps: [], options: defaults }],
+    [["build", "api", "web"], { command: "build", apps: ["api", "web"], options: defaults }],
+    [
+      ["push", "api", "--env", "staging"],
+      { command: "push", apps: ["api"], options: { ...defaults, env: "staging" } },
+    ],
+    [
+      ["release", "-e", "prod", "api"],
+      { command: "release", apps: ["api"], options: { ...defaults, env: "prod" } },
+    ],
+    [
+      ["deploy", "--json", "--dry-run", "--allow-dirty"],
+      {
+        command: "deploy",
+        apps: [],
+        options: { ...defaults, json: true, dryRun: true, allowDirty: true },
+      },
+    ],
+    [
+      ["deploy", "api", "--timeout", "90s"],
+      { command: "deploy", apps: ["api"], options: { ...defaults, timeoutMs: 90_000 } },
+    ],
+    [
+      ["status", "--config", "other.json"],
+      { command: "status", apps: [], options: { ...defaults, configFile: "other.json" } },
+    ],
+    [
+      ["rollback", "api", "--to", "3f2a9c1"],
+      { command: "rollback", apps: ["api"], options: { ...defaults, to: "3f2a9c1" } },
+    ],
+    [["down", "--env", "local"], { command: "down", apps: [], options: defaults }],
+  ])("%j", (argv, expected) => {
+    expect(parseArgv(argv)).toEqual({ kind: "run", ...expected });
+  });
+
+  it.each([[[]], [["--help"]], [["-h"]], [["help"]], [["deploy", "--help"]]])(
+    "%j prints help",
+    (argv) => {
+      const parsed = parseArgv(argv);
+      expect(parsed.kind).toBe("help");
+      expect(parsed.kind === "help" && parsed.text).toContain("Usage: deploy-kit <command>");
+    },
+  );
+
+  it("--version", () => {
+    expect(parseArgv(["--version"])).toEqual({ kind: "version" });
+  });
+
+  it.each([
+    [
+      ["ship"],
+      /Unknown command "ship". Commands: build, push, release, deploy, status, rollback, down/,
+    ],
+    [["deploy", "--envv", "x"], /Unknown option '--envv'.*deploy-kit --help/],
+    [["deploy", "--env"], /--env.*argument missing|argument/],
+    [["rollback"], /rollback takes exactly one app \(got none\)/],
+    [["rollback", "api", "web"], /rollback takes exactly one app \(got api web\)/],
+    [["deploy", "--to", "abc"], /--to only applies to rollback/],
+    [["down", "api"], /down takes no app/],
+    [["deploy", "--timeout", "soon"], /--timeout "soon" is not a duration/],
+  ])("%j is a usage error", (argv, message) => {
+    expect(() => parseArgv(argv)).toThrow(UsageError);
+    expect(() => parseArgv(argv)).toThrow(message);
+  });
+});
+
+describe("parseDuration", () => {
+  it.each([
+    ["90", 90_000],
+    ["90s", 90_000],
+    ["15m", 900_000],
+    ["1h", 3_600_000],
+    ["500ms", 500],
+    ["1.5m", 90_000],
+  ])("%s = %d ms", (text, ms) => {
+    expect(parseDuration(text)).toBe(ms);
+  });
+
+  it("refuses zero", () => {
+    expect(() => parseDuration("0s")).toThrow(/above zero/);
+  });
+});

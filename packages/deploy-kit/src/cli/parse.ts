@@ -1,0 +1,138 @@
+import { parseArgs } from "node:util";
+import { UsageError } from "../errors.js";
+
+export const COMMANDS = [
+  "build",
+  "push",
+  "release",
+  "deploy",
+  "status",
+  "rollback",
+  "down",
+] as const;
+export type CommandName = (typeof COMMANDS)[number];
+
+export interface GlobalOptions {
+  env: string;
+  json: boolean;
+  dryRun: boolean;
+  allowDirty: boolean;
+  /** Milliseconds; undefined = the environment's default. */
+  timeoutMs: number | undefined;
+  /** rollback: a commit (prefix) or release id. */
+  to: string | undefined;
+  /** Another platform config file than the repository's platform.config.json. */
+  configFile: string | undefined;
+}
+
+export type Parsed =
+  | { kind: "help"; text: string }
+  | { kind: "version" }
+  | { kind: "run"; command: CommandName; apps: string[]; options: GlobalOptions };
+
+export const HELP = `deploy-kit: build, push and release each app of the platform, under its own subdomain
+
+Usage: deploy-kit <command> [app...] [options]
+
+Commands:
+  build [app...]          build each app's image from the repository root (tag: the git commit)
+  push [app...]           push the images to the environment's registry
+  release [app...]        release the built images to the environment
+  deploy [app...]         build, push and release
+  status [app...]         what runs where: image, commit, health, URL, since when
+  rollback <app>          release the previous release again (or --to <commit|release>)
+  down                    remove every container and network deploy-kit made (local only)
+
+With no app, commands act on every app; run inside apps/<name>, on that app.
+
+Options:
+  -e, --env <name>        environment: local (built in) or one from platform.config.json [local]
+      --allow-dirty       build from uncommitted changes (the tag gets a -dirty-<hash> suffix)
+      --dry-run           show what would happen and change nothing
+      --json              print one machine-readable result on stdout
+      --timeout <time>    how long a release may take to turn healthy, e.g. 90s or 15m [2m]
+      --to <ref>          rollback target: a commit (or its prefix) or a release id
+      --config <file>     platform config file [<repository root>/platform.config.json]
+  -h, --help              this help
+      --version           deploy-kit's version
+
+Exit codes: 0 ok, 1 failed, 2 usage or config error, 130 interrupted.`;
+
+/** "90s", "15m", "1h", "500ms" or plain seconds, to milliseconds. */
+export function parseDuration(value: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
+  if (!match) {
+    throw new UsageError(
+      `--timeout "${value}" is not a duration. Use a number with s, m or h, e.g. 90s or 15m.`,
+    );
+  }
+  const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[
+    (match[2] ?? "s") as "ms" | "s" | "m" | "h"
+  ];
+  const ms = Number(match[1]) * unit;
+  if (ms <= 0) throw new UsageError(`--timeout must be above zero (got "${value}").`);
+  return ms;
+}
+
+/** argv (without node and the script) to what to run. Throws UsageError with the fix. */
+export function parseArgv(argv: readonly string[]): Parsed {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (err) {
+    // node:util's messages name the option; add where to look.
+    throw new UsageError(`${(err as Error).message}. Run \`deploy-kit --help\` for the options.`);
+  }
+  const { values, positionals } = parsed;
+  if (values.version) return { kind: "version" };
+  const [command, ...apps] = positionals;
+  if (values.help || command === undefined || command === "help")
+    return { kind: "help", text: HELP };
+  if (!(COMMANDS as readonly string[]).includes(command)) {
+    throw new UsageError(
+      `Unknown command "${command}". Commands: ${COMMANDS.join(", ")}. Run \`deploy-kit --help\`.`,
+    );
+  }
+  const options: GlobalOptions = {
+    env: values.env ?? "local",
+    json: values.json ?? false,
+    dryRun: values["dry-run"] ?? false,
+    allowDirty: values["allow-dirty"] ?? false,
+    timeoutMs: values.timeout === undefined ? undefined : parseDuration(values.timeout),
+    to: values.to,
+    configFile: values.config,
+  };
+  if (command === "rollback" && apps.length !== 1) {
+    throw new UsageError(
+      `rollback takes exactly one app (got ${apps.length ? apps.join(" ") : "none"}), e.g. \`deploy-kit rollback api --env local\`.`,
+    );
+  }
+  if (command !== "rollback" && options.to !== undefined) {
+    throw new UsageError(`--to only applies to rollback (got it with ${command}).`);
+  }
+  if (command === "down" && apps.length > 0) {
+    throw new UsageError(
+      `down takes no app: it removes the whole local environment (got ${apps.join(" ")}).`,
+    );
+  }
+  return { kind: "run", command: command as CommandName, apps, options };
+}
+
+function parse(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      env: { type: "string", short: "e" },
+      json: { type: "boolean" },
+      "dry-run": { type: "boolean" },
+      "allow-dirty": { type: "boolean" },
+      timeout: { type: "string" },
+      to: { type: "string" },
+      config: { type: "string" },
+      help: { type: "boolean", short: "h" },
+      version: { type: "boolean" },
+    },
+  });
+}

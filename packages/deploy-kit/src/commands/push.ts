@@ -1,0 +1,83 @@
+import type { CommandContext } from "../cli/main.js";
+import { type Docker, DockerCli } from "../docker/docker.js";
+import { checkAborted, DeployError } from "../errors.js";
+import { revision } from "../git.js";
+import { registryAnswers } from "../http.js";
+import { imageRef, openProject, type Project } from "../project.js";
+
+export interface PushedApp {
+  app: string;
+  image: string;
+  /** Where it was pushed, `<registry>/<project>/<app>:<tag>`; undefined when skipped. */
+  ref?: string;
+  digest?: string;
+  skipped?: string;
+}
+
+/** Pushes each app's image for the current revision to the environment's registry. */
+export async function pushApps(
+  context: CommandContext,
+  project: Project,
+  docker: Docker,
+  images: Array<{ app: string; image: string }>,
+): Promise<PushedApp[]> {
+  const { reporter, options } = context;
+  const environment = project.environment;
+  const registry = environment.registry;
+  const answers = await registryAnswers(registry);
+  if (!answers) {
+    if (environment.kind === "local" && environment.registryFromDefault) {
+      reporter.info(
+        `no registry answers at ${registry}: push skipped (local releases run the engine's own images)`,
+      );
+      return images.map(({ app, image }) => ({
+        app,
+        image,
+        skipped: `no registry at ${registry}`,
+      }));
+    }
+    throw new DeployError(`The registry ${registry} does not answer.`, {
+      hint:
+        environment.kind === "local"
+          ? `Start it (e.g. \`docker run -d -p 127.0.0.1:5000:5000 registry:2\`), or unset REGISTRY to skip the push.`
+          : `Check the registry of environment "${environment.name}" in platform.config.json and your network.`,
+    });
+  }
+  const pushed: PushedApp[] = [];
+  for (const { app, image } of images) {
+    checkAborted(
+      context.signal,
+      `stopped before pushing ${app}; images pushed so far stay in the registry.`,
+    );
+    const ref = `${registry}/${image}`;
+    const done = reporter.step(`push ${app} → ${ref}`);
+    if (options.dryRun) {
+      done("dry run: not pushed");
+      pushed.push({ app, image, ref });
+      continue;
+    }
+    if (!(await docker.imageInspect(image))) {
+      throw new DeployError(`There is no image ${image} to push.`, {
+        hint: `Build it first: \`deploy-kit build ${app}\`.`,
+      });
+    }
+    await docker.tag(image, ref);
+    const { digest } = await docker.push(ref);
+    done(digest);
+    pushed.push({ app, image, ref, digest });
+  }
+  for (const p of pushed) if (p.digest) reporter.result(`${p.app}: ${p.ref}@${p.digest}`);
+  return pushed;
+}
+
+export async function run(context: CommandContext, deps: { docker?: Docker } = {}) {
+  const project = openProject(context);
+  const docker = deps.docker ?? new DockerCli(context.env);
+  await docker.ping();
+  const rev = await revision(project.root, context.options.allowDirty);
+  const images = project.apps.map((app) => ({
+    app: app.name,
+    image: imageRef(project, app.name, rev.tag),
+  }));
+  return { dryRun: context.options.dryRun, apps: await pushApps(context, project, docker, images) };
+}

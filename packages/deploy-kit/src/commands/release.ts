@@ -1,0 +1,52 @@
+import type { CommandContext } from "../cli/main.js";
+import { type Docker, DockerCli } from "../docker/docker.js";
+import { checkAborted } from "../errors.js";
+import { revision } from "../git.js";
+import { imageRef, openProject, type Project } from "../project.js";
+import { createTarget, defaultTimeoutMs } from "../targets/index.js";
+import type { ReleaseInput, ReleaseResult, Target } from "../targets/target.js";
+
+/** Releases each input in turn; shared by `release`, `deploy` and `rollback`. */
+export async function releaseApps(
+  context: CommandContext,
+  project: Project,
+  target: Target,
+  inputs: ReleaseInput[],
+): Promise<ReleaseResult[]> {
+  const results: ReleaseResult[] = [];
+  for (const input of inputs) {
+    checkAborted(context.signal, `stopped before releasing ${input.app.name}; it was not changed.`);
+    const result = await target.release(input, {
+      dryRun: context.options.dryRun,
+      timeoutMs: context.options.timeoutMs ?? defaultTimeoutMs(project),
+      signal: context.signal,
+    });
+    results.push(result);
+  }
+  for (const r of results) {
+    context.reporter.result(
+      r.dryRun
+        ? `${r.app}: would release ${r.tag} at ${r.url}`
+        : `${r.app}: ${r.url}  (${r.tag}, traffic after ${r.secondsToTraffic.toFixed(1)}s)`,
+    );
+  }
+  return results;
+}
+
+export async function run(context: CommandContext, deps: { docker?: Docker } = {}) {
+  const project = openProject(context);
+  const docker = deps.docker ?? new DockerCli(context.env);
+  await docker.ping();
+  const rev = await revision(project.root, context.options.allowDirty);
+  const target = await createTarget(project, docker, context.reporter);
+  const inputs = project.apps.map((app) => ({
+    app,
+    image: imageRef(project, app.name, rev.tag),
+    commit: rev.commit,
+    tag: rev.tag,
+  }));
+  return {
+    dryRun: context.options.dryRun,
+    apps: await releaseApps(context, project, target, inputs),
+  };
+}

@@ -1,0 +1,28 @@
+import type { CommandContext } from "../cli/main.js";
+import { type Docker, DockerCli } from "../docker/docker.js";
+import { openProject } from "../project.js";
+import { createTarget } from "../targets/index.js";
+
+function since(iso: string | undefined, now = Date.now()): string {
+  if (!iso) return "";
+  const seconds = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  if (seconds < 120) return `${seconds}s ago`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)}m ago`;
+  return `${Math.round(seconds / 3600)}h ago`;
+}
+
+export async function run(context: CommandContext, deps: { docker?: Docker } = {}) {
+  const project = openProject(context);
+  const docker = deps.docker ?? new DockerCli(context.env);
+  await docker.ping();
+  const target = await createTarget(project, docker, context.reporter);
+  const apps = await target.status(project.apps);
+  for (const app of apps) {
+    context.reporter.result(
+      app.state === "not deployed"
+        ? `${app.app.padEnd(10)} not deployed        ${app.url}`
+        : `${app.app.padEnd(10)} ${(app.health ?? "").padEnd(20)} ${app.url}  ${app.commit?.slice(0, 12) ?? ""}  ${app.image ?? ""}  since ${since(app.since)}`,
+    );
+  }
+  return { apps };
+}

@@ -1,0 +1,55 @@
+import type { ResolvedApp } from "@repo/platform-config/resolve";
+
+/** What to release: an app, its image and the revision it was built from. */
+export interface ReleaseInput {
+  app: ResolvedApp;
+  image: string;
+  commit: string;
+  tag: string;
+}
+
+export interface ReleaseOptions {
+  dryRun: boolean;
+  timeoutMs: number;
+  signal: AbortSignal;
+}
+
+export interface ReleaseResult {
+  app: string;
+  url: string;
+  image: string;
+  commit: string;
+  tag: string;
+  /** The id of this release (local: the container's name). */
+  release: string;
+  /** The release that served before, if any. */
+  previous?: string;
+  /** From the start of the release to the moment traffic went to the new release. */
+  secondsToTraffic: number;
+  seconds: number;
+  dryRun?: boolean;
+}
+
+export interface AppStatus {
+  app: string;
+  url: string;
+  state: "running" | "unhealthy" | "not deployed";
+  release?: string;
+  image?: string;
+  commit?: string;
+  health?: string;
+  since?: string;
+  /** Earlier releases that rollback can go back to, newest first. */
+  history: Array<{ release: string; commit: string; tag: string; image: string; created: string }>;
+}
+
+/**
+ * An environment that runs releases: `local` (Docker on this machine, behind the edge router)
+ * and, later, `aws` (ECS). Commands only talk to this.
+ */
+export interface Target {
+  release(input: ReleaseInput, options: ReleaseOptions): Promise<ReleaseResult>;
+  status(apps: ResolvedApp[]): Promise<AppStatus[]>;
+  /** Picks the release to go back to: `to` (commit prefix or release id) or the one before. */
+  rollbackTarget(app: ResolvedApp, to: string | undefined): Promise<ReleaseInput>;
+}

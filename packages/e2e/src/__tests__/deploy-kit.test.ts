@@ -1,0 +1,331 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { Agent, request } from "node:http";
+import { createServer, type Server } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import {
+  CHROMIUM_ARGS,
+  CHROMIUM_FIX,
+  chromiumMissing,
+  chromiumPath,
+  DOCKER_FIX,
+  dockerMissing,
+  toolGate,
+} from "@repo/test-kit/tools";
+import { chromium } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { docker, freePort, repoRoot } from "../docker.js";
+import { RepoCopy } from "../repo-copy.js";
+
+const hasDocker = toolGate("container", dockerMissing(), DOCKER_FIX);
+const hasChromium = hasDocker && toolGate("browser", chromiumMissing(), CHROMIUM_FIX);
+const CLI = path.join(repoRoot, "packages/deploy-kit/dist/cli.js");
+const REGISTRY = process.env.REGISTRY ?? "127.0.0.1:5000";
+
+interface CliRun {
+  code: number;
+  // biome-ignore lint/suspicious/noExplicitAny: the --json result, checked field by field
+  json: any;
+  stderr: string;
+}
+
+/** `deploy-kit <args> --json` in `cwd`, as a person or CI runs it; async, so load can run meanwhile. */
+function deployKit(
+  cwd: string,
+  args: string[],
+  env: Record<string, string | undefined> = {},
+): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args, "--json"], {
+      cwd,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on("data", (chunk) => {
+      stderr += chunk;
+    });
+    child.on("error", reject);
+    child.on("close", (code) => {
+      let json: unknown;
+      try {
+        json = JSON.parse(stdout);
+      } catch {
+        json = { unparsable: stdout };
+      }
+      resolve({ code: code ?? 1, json, stderr });
+    });
+  });
+}
+
+/** GET through the edge with a Host header (Node's resolver does not know *.localhost). */
+function viaEdge(port: number, host: string, urlPath: string, agent?: Agent) {
+  return new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = request(
+      { host: "127.0.0.1", port, path: urlPath, headers: { host: `${host}:${port}` }, agent },
+      (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk) => {
+          body += chunk;
+        });
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
+    req.setTimeout(10_000, () => req.destroy(new Error("timeout")));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+describe.skipIf(!hasDocker)("deploy-kit and the local environment, on a real Docker engine", () => {
+  let copy: RepoCopy;
+  let port = 0;
+  const commits: string[] = [];
+  const apiInfo = async () => JSON.parse((await viaEdge(port, "api.localhost", "/v1/info")).body);
+
+  beforeAll(async () => {
+    port = await freePort();
+    copy = RepoCopy.create(port, { registry: REGISTRY });
+    commits.push(copy.git("rev-parse", "HEAD"));
+  });
+
+  afterAll(async () => {
+    if (!copy) return;
+    await deployKit(copy.dir, ["down"]);
+    copy.remove();
+  });
+
+  it("deploys every app: built, pushed, released, each at its own host name", async () => {
+    const run = await deployKit(copy.dir, ["deploy"]);
+    expect(run.stderr).not.toMatch(/✗/);
+    expect(run.code).toBe(0);
+    expect(run.json.ok).toBe(true);
+    expect(run.json.apps.map((app: { url: string }) => app.url)).toEqual([
+      `http://api.localhost:${port}`,
+      `http://web.localhost:${port}`,
+    ]);
+    expect(run.stderr).toMatch(/→ build api/);
+    expect(run.stderr).toMatch(/✓ route api.localhost to/);
+
+    const info = await apiInfo();
+    expect(info).toMatchObject({ name: "api", environment: "local", commit: commits[0] });
+    const page = await viaEdge(port, "web.localhost", "/");
+    expect(page.body).toContain('<div id="root">');
+    expect((await viaEdge(port, "web.localhost", "/config.js")).body).toContain(
+      `"apiUrl":"http://api.localhost:${port}"`,
+    );
+    const unknown = await viaEdge(port, "nope.localhost", "/");
+    expect(unknown.status).toBe(404);
+    expect(unknown.body).toContain(`http://api.localhost:${port}`);
+    expect(unknown.body).toContain(`http://web.localhost:${port}`);
+  });
+
+  it("pushed each image to the registry, which returns the same digest", async () => {
+    const run = await deployKit(copy.dir, ["push", "api"]);
+    expect(run.code).toBe(0);
+    const [api] = run.json.apps;
+    expect(api.ref).toBe(`${REGISTRY}/${copy.project}/api:${commits[0]?.slice(0, 12)}`);
+    expect(api.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const res = await fetch(
+      `http://${REGISTRY}/v2/${copy.project}/api/manifests/${commits[0]?.slice(0, 12)}`,
+      {
+        method: "HEAD",
+        headers: {
+          accept:
+            "application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json",
+        },
+      },
+    );
+    expect(res.headers.get("docker-content-digest")).toBe(api.digest);
+  });
+
+  it("builds again from unchanged inputs by reusing the images", async () => {
+    const run = await deployKit(copy.dir, ["build"]);
+    expect(run.code).toBe(0);
+    expect(run.json.apps.map((app: { reused: boolean }) => app.reused)).toEqual([true, true]);
+  });
+
+  it("releases a new version of the api under steady load with zero failed requests", async () => {
+    copy.append("apps/api/src/app.ts", "\n// version 2\n");
+    commits.push(copy.commit("api: version 2"));
+    const before = await apiInfo();
+    const agent = new Agent({ keepAlive: true, maxSockets: 8 });
+    const failures: string[] = [];
+    let served = 0;
+    let loading = true;
+    const load = Array.from({ length: 8 }, async () => {
+      while (loading) {
+        try {
+          const answer = await viaEdge(port, "api.localhost", "/v1/info", agent);
+          if (answer.status === 200) served += 1;
+          else failures.push(`${answer.status} ${answer.body.slice(0, 200)}`);
+        } catch (err) {
+          failures.push((err as Error).message);
+        }
+      }
+    });
+    const run = await deployKit(copy.dir, ["deploy", "api"]);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    loading = false;
+    await Promise.all(load);
+    agent.destroy();
+
+    expect(run.code).toBe(0);
+    expect(run.json.apps[0].build.reused).toBe(false);
+    expect(failures).toEqual([]);
+    expect(served).toBeGreaterThan(100);
+    const after = await apiInfo();
+    expect(after.commit).toBe(commits[1]);
+    expect(after.uptimeSeconds).toBeLessThanOrEqual(before.uptimeSeconds + 60);
+  });
+
+  it("a release that never turns healthy leaves the old one serving, exits 1 and says why", async () => {
+    copy.append("apps/api/src/server.ts", '\nthrow new Error("cannot start: no database");\n');
+    copy.commit("api: broken");
+    const run = await deployKit(copy.dir, ["deploy", "api", "--timeout", "20s"]);
+    expect(run.code).toBe(1);
+    expect(run.json.error.message).toMatch(/did not become healthy: it exited with code 1/);
+    expect(run.json.error.message).toMatch(/the previous release .* keeps serving/);
+    expect(run.json.error.details.join("\n")).toContain("cannot start: no database");
+    expect(run.stderr).not.toMatch(/\n\s+at .*dist\/cli/);
+    expect((await apiInfo()).commit).toBe(commits[1]);
+    copy.git("revert", "--no-edit", "HEAD");
+  });
+
+  it("rolls back to the previous release", async () => {
+    const run = await deployKit(copy.dir, ["rollback", "api"]);
+    expect(run.code).toBe(0);
+    expect(run.json.apps[0].commit).toBe(commits[0]);
+    expect((await apiInfo()).commit).toBe(commits[0]);
+  });
+
+  it("reports status: image, commit, health, URL, since when", async () => {
+    const run = await deployKit(copy.dir, ["status"]);
+    expect(run.code).toBe(0);
+    const [api, web] = run.json.apps;
+    expect(api).toMatchObject({
+      app: "api",
+      state: "running",
+      health: "healthy",
+      commit: commits[0],
+      url: `http://api.localhost:${port}`,
+    });
+    expect(web).toMatchObject({
+      app: "web",
+      state: "running",
+      health: "healthy",
+      url: `http://web.localhost:${port}`,
+    });
+    expect(api.image).toMatch(new RegExp(`^${copy.project}/api:`));
+    expect(Date.parse(api.since)).toBeGreaterThan(Date.now() - 10 * 60_000);
+    expect(api.history.map((h: { commit: string }) => h.commit)).toContain(commits[1]);
+  });
+
+  it.skipIf(!hasChromium)(
+    "the web page, opened through the edge, shows data from the api",
+    async () => {
+      const browser = await chromium.launch({
+        executablePath: chromiumPath(),
+        args: CHROMIUM_ARGS,
+      });
+      try {
+        const page = await browser.newPage();
+        const errors: string[] = [];
+        page.on("pageerror", (error) => errors.push(error.message));
+        await page.goto(`http://web.localhost:${port}/`);
+        await page.getByTestId("api-environment").getByText("local").waitFor({ timeout: 15_000 });
+        expect(await page.getByTestId("health").textContent()).toBe("healthy");
+        expect(await page.getByTestId("api-info").textContent()).toContain(commits[0]);
+        expect(errors).toEqual([]);
+      } finally {
+        await browser.close();
+      }
+    },
+  );
+
+  describe("bad input", () => {
+    let blocker: Server;
+    let configDir: string;
+    beforeAll(() => {
+      configDir = mkdtempSync(path.join(tmpdir(), "deploy-kit-config-"));
+    });
+    afterAll(() => {
+      blocker?.close();
+      rmSync(configDir, { recursive: true, force: true });
+    });
+
+    it("the edge port taken: exit 1, the port and the setting to change", async () => {
+      const taken = await freePort();
+      blocker = createServer().listen(taken, "127.0.0.1");
+      const file = path.join(configDir, "taken.json");
+      const config = JSON.parse(readFileSync(path.join(copy.dir, "platform.config.json"), "utf8"));
+      config.project = `${copy.project}t`;
+      config.environments.local.edgePort = taken;
+      writeFileSync(file, JSON.stringify(config));
+      const run = await deployKit(copy.dir, ["deploy", "api", "--config", file]);
+      await deployKit(copy.dir, ["down", "--config", file]);
+      expect(run.code).toBe(1);
+      expect(run.json.error.message).toMatch(new RegExp(`Port ${taken} on 127.0.0.1 is taken`));
+      expect(run.json.error.hint).toMatch(/environments.local.edgePort/);
+    });
+
+    it("the registry down: exit 1, which registry and what to do", async () => {
+      const closed = await freePort();
+      const run = await deployKit(copy.dir, ["push", "api"], { REGISTRY: `127.0.0.1:${closed}` });
+      expect(run.code).toBe(1);
+      expect(run.json.error.message).toBe(`The registry 127.0.0.1:${closed} does not answer.`);
+    });
+
+    it("an unknown app and an unknown environment: exit 2", async () => {
+      const app = await deployKit(copy.dir, ["deploy", "nope"]);
+      expect(app.code).toBe(2);
+      expect(app.json.error.message).toMatch(/nope/);
+      const env = await deployKit(copy.dir, ["deploy", "api", "--env", "qa"]);
+      expect(env.code).toBe(2);
+      expect(env.json.error.message).toMatch(/qa/);
+    });
+  });
+
+  it("down removes every container and network it made, and nothing else", async () => {
+    const outsider = await docker([
+      "create",
+      "--name",
+      `${copy.project}-outsider`,
+      "--label",
+      "deploy-kit.project=other",
+      "node:24-bookworm-slim",
+    ]);
+    try {
+      const run = await deployKit(copy.dir, ["down"]);
+      expect(run.code).toBe(0);
+      expect(run.json.removed.networks).toEqual([`${copy.project}-local`]);
+      expect(run.json.removed.containers).toContain(`${copy.project}-edge`);
+      expect(
+        await docker(["ps", "-a", "-q", "--filter", `label=deploy-kit.project=${copy.project}`]),
+      ).toBe("");
+      expect(await docker(["network", "ls", "-q", "--filter", `name=${copy.project}-local`])).toBe(
+        "",
+      );
+      expect(await docker(["inspect", "-f", "{{.Name}}", outsider])).toBe(
+        `/${copy.project}-outsider`,
+      );
+      expect(
+        await docker([
+          "image",
+          "inspect",
+          "-f",
+          "{{.Id}}",
+          `${copy.project}/api:${commits[0]?.slice(0, 12)}`,
+        ]),
+      ).toMatch(/^sha256:/);
+    } finally {
+      await docker(["rm", "-f", outsider]);
+    }
+  });
+});

@@ -1,0 +1,75 @@
+// Checks that span several fields. They run inside appManifestSchema on the base values and
+// again in load.ts and resolve.ts on each environment's merged values, so they live apart from
+// both and produce zod custom issues that issues.ts turns into ConfigProblems.
+
+interface Counts {
+  minCount: number;
+  desiredCount: number;
+  maxCount: number;
+}
+
+/**
+ * A problem as a zod custom issue; `params` carries the fix and the value to show. (A type, not
+ * an interface: only type literals satisfy `ctx.addIssue`'s index signature.)
+ */
+export type CheckIssue = {
+  code: "custom";
+  path: string[];
+  message: string;
+  params: { fix: string; value?: unknown; hidden?: boolean };
+};
+
+/**
+ * Checks minCount <= desiredCount <= maxCount. Shared with load.ts, which runs it again on each
+ * environment's merged counts; `prefix` places the issue under that environment's override.
+ */
+export function countProblems(counts: Counts, prefix: string[] = []): CheckIssue[] {
+  const { minCount, desiredCount, maxCount } = counts;
+  const value = { minCount, desiredCount, maxCount };
+  const message = `needs minCount <= desiredCount <= maxCount, but minCount is ${minCount}, desiredCount ${desiredCount} and maxCount ${maxCount}`;
+  if (minCount > maxCount) {
+    return [
+      {
+        code: "custom",
+        path: [...prefix, "minCount"],
+        message,
+        params: {
+          value,
+          fix: `lower minCount to at most ${maxCount} or raise maxCount to at least ${minCount}`,
+        },
+      },
+    ];
+  }
+  if (desiredCount < minCount || desiredCount > maxCount) {
+    return [
+      {
+        code: "custom",
+        path: [...prefix, "desiredCount"],
+        message,
+        params: {
+          value,
+          fix: `set desiredCount between ${minCount} and ${maxCount}, or move minCount/maxCount to include ${desiredCount}`,
+        },
+      },
+    ];
+  }
+  return [];
+}
+
+/** Names set in both maps: a name is either plain configuration or a secret, never both. */
+export function overlappingNames(
+  environment: Record<string, string>,
+  secrets: Record<string, string>,
+): string[] {
+  return Object.keys(secrets).filter((name) => Object.hasOwn(environment, name));
+}
+
+/** The problem for a name in both maps; `path` points at the entry the user should remove. */
+export function overlapProblem(name: string, path: string[]): CheckIssue {
+  return {
+    code: "custom",
+    path,
+    message: "is set in both environment and secrets",
+    params: { fix: `remove ${name} from environment (keeping the secret) or from secrets` },
+  };
+}

@@ -1,0 +1,360 @@
+import { z } from "zod";
+import { countProblems, overlapProblem, overlappingNames } from "./checks.js";
+import { scanPlaceholders } from "./placeholders.js";
+import { parseSecretRef } from "./secret-ref.js";
+
+// Descriptions double as the editor help in the generated JSON schema and as the "Fix: set
+// <field> to <description>" of every error, so each one says what a valid value looks like.
+// Validation that needs other files (placeholders naming other apps, override environments,
+// unique subdomains, overrides merged over the base) lives in load.ts.
+
+/**
+ * Variables the platform sets in every container itself (deploy-kit locally, the task definition
+ * on AWS). A manifest may not set them: the platform's value would silently win.
+ */
+export const RESERVED_ENV = [
+  "PORT",
+  "DEPLOY_ENV",
+  "APP_VERSION",
+  "GIT_COMMIT",
+  "NODE_ENV",
+] as const;
+
+/** A DNS label as RFC 1123 allows it (a leading digit is fine). */
+export const DNS_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+/** An environment variable name as POSIX shells and ECS accept it. */
+export const ENV_VAR_NAME = /^[A-Z_][A-Z0-9_]*$/;
+
+// Project and environment names start with a letter: they begin CloudFormation stack names
+// and DEPLOY_ENV (see server-kit's env), which both require one.
+const PROJECT = /^[a-z](?:[a-z0-9-]{0,18}[a-z0-9])?$/;
+const ENVIRONMENT_NAME = /^[a-z][a-z0-9-]{0,14}[a-z0-9]$/;
+const DOMAIN = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+const GITHUB_OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/;
+const GITHUB_REPO = /^(?!\.\.?$)[A-Za-z0-9._-]{1,100}$/;
+const AWS_ACCOUNT = /^\d{12}$/;
+const AWS_REGION = /^[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
+const HOSTED_ZONE_ID = /^Z[A-Z0-9]{1,32}$/;
+const REGISTRY = /^[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::\d{1,5})?(?:\/[a-z0-9._-]+)*$/;
+
+/** Checks a registry address (`host[:port][/path]`), for values that do not come from a file. */
+export function isRegistry(value: string): boolean {
+  return REGISTRY.test(value);
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+const schemaRef = z
+  .string()
+  .describe("the JSON schema editors use for completion and checks; keep the generated path");
+
+const registry = z
+  .string()
+  .regex(REGISTRY)
+  .describe(
+    "a container registry address host[:port][/path] in lower case, for example 127.0.0.1:5000 or 111111111111.dkr.ecr.eu-west-1.amazonaws.com",
+  );
+
+const localEnvironmentSchema = z
+  .strictObject({
+    edgePort: z
+      .number()
+      .int()
+      .min(1)
+      .max(65535)
+      .optional()
+      .describe(
+        "the port of the local edge router that serves http://<subdomain>.localhost:<port>, between 1 and 65535; default 8080",
+      ),
+    registry: registry
+      .optional()
+      .describe(
+        "the registry local images are pushed to, host[:port][/path], for example 127.0.0.1:5000; default $REGISTRY, else 127.0.0.1:5000 (REGISTRY wins over this value)",
+      ),
+  })
+  .describe(
+    'the built-in local environment (Docker on this machine); optional, for example { "edgePort": 8080 }',
+  );
+
+const awsEnvironmentSchema = z
+  .strictObject({
+    account: z
+      .string()
+      .regex(AWS_ACCOUNT)
+      .describe('the AWS account id as a string of 12 digits, for example "111111111111"'),
+    region: z
+      .string()
+      .regex(AWS_REGION)
+      .describe('an AWS region code, for example "eu-west-1", "us-gov-west-1" or "ap-southeast-2"'),
+    domain: z
+      .string()
+      .max(253)
+      .regex(DOMAIN)
+      .optional()
+      .describe(
+        'the domain apps of this environment live under, as <subdomain>.<domain>, for example "staging.example.com"; default the platform domain',
+      ),
+    hostedZoneId: z
+      .string()
+      .regex(HOSTED_ZONE_ID)
+      .optional()
+      .describe(
+        'the Route 53 hosted zone id of the domain: "Z" and up to 32 upper-case letters or digits, for example "Z0123456789ABCDEFGHIJ"',
+      ),
+    registry: registry
+      .optional()
+      .describe(
+        "the registry images are pushed to, host[:port][/path]; default the account's ECR registry <account>.dkr.ecr.<region>.amazonaws.com",
+      ),
+  })
+  .describe('an AWS environment, for example { "account": "111111111111", "region": "eu-west-1" }');
+
+const environmentsSchema = z
+  .strictObject({ local: localEnvironmentSchema.optional() })
+  .catchall(awsEnvironmentSchema)
+  .superRefine(
+    (environments, ctx) => {
+      for (const name of Object.keys(environments)) {
+        if (name === "local" || ENVIRONMENT_NAME.test(name)) continue;
+        ctx.addIssue({
+          code: "custom",
+          path: [name],
+          message: "is not a valid environment name",
+          params: {
+            value: name,
+            fix: "name the environment with 2 to 16 lower-case letters, digits and hyphens, starting with a letter and not ending with a hyphen, for example staging or prod",
+          },
+        });
+      }
+    },
+    // Names are worth reporting even when an environment's own fields are wrong.
+    { when: (payload) => isObject(payload.value) },
+  )
+  // Key names are checked above; this only tells editors about them.
+  .meta({ propertyNames: { pattern: ENVIRONMENT_NAME.source } })
+  .describe(
+    'the environments: "local" is built in, every other key is an AWS environment, for example { "staging": { "account": "111111111111", "region": "eu-west-1" } }',
+  );
+
+/** The schema of `platform.config.json` at the repository root. */
+export const platformConfigSchema = z
+  .strictObject({
+    $schema: schemaRef.optional(),
+    project: z
+      .string()
+      .regex(PROJECT)
+      .describe(
+        'the project name used in container, network and repository names: 1 to 20 lower-case letters, digits and hyphens, starting with a letter, for example "platform"',
+      ),
+    domain: z
+      .string()
+      .max(253)
+      .regex(DOMAIN)
+      .describe(
+        'the DNS domain apps live under as <subdomain>.<domain>, in lower case, for example "example.com"',
+      ),
+    github: z
+      .strictObject({
+        owner: z
+          .string()
+          .regex(GITHUB_OWNER)
+          .describe(
+            'the GitHub user or organization: up to 39 letters, digits and single hyphens, for example "example"',
+          ),
+        repo: z
+          .string()
+          .regex(GITHUB_REPO)
+          .describe(
+            'the GitHub repository name: up to 100 letters, digits, ".", "_" and "-", for example "platform"',
+          ),
+      })
+      .optional()
+      .describe(
+        'the GitHub repository the deploy role trusts through OIDC, for example { "owner": "example", "repo": "platform" }',
+      ),
+    environments: environmentsSchema.default({}),
+  })
+  .describe(
+    "The platform config: project name, domain, GitHub repository and environments. One per repository, at its root.",
+  );
+
+const cpu = z
+  .number()
+  .int()
+  .min(128)
+  .max(16384)
+  .describe("CPU units for the container, 1024 = 1 vCPU, between 128 and 16384, for example 256");
+const memory = z
+  .number()
+  .int()
+  .min(128)
+  .max(122880)
+  .describe("memory for the container in MiB, between 128 and 122880, for example 512");
+const count = (what: string) =>
+  z
+    .number()
+    .int()
+    .min(0)
+    // ECS runs at most 5000 tasks per service.
+    .max(5000)
+    .describe(
+      `${what}: a whole number of tasks from 0 to 5000, with minCount <= desiredCount <= maxCount`,
+    );
+const capacity = z
+  .enum(["fargate", "fargate-spot", "ec2"])
+  .describe('where tasks run: "fargate", "fargate-spot" or "ec2"');
+
+const envVarName = z
+  .string()
+  .regex(ENV_VAR_NAME)
+  .refine((name) => !(RESERVED_ENV as readonly string[]).includes(name), {
+    message: "is set by the platform itself",
+    params: {
+      fix: `remove it: the platform sets ${RESERVED_ENV.join(", ")} in every container`,
+    },
+  })
+  .describe(
+    "an environment variable name: upper-case letters, digits and underscores, not starting with a digit, for example LOG_LEVEL",
+  );
+
+const environmentValue = z
+  .string()
+  .superRefine((value, ctx) => {
+    for (const invalid of scanPlaceholders(value).invalid) {
+      ctx.addIssue({
+        code: "custom",
+        message: `contains the unknown placeholder ${invalid}`,
+        params: {
+          fix: `use \${apps.<app>.url} (the URL of an app in the environment being deployed) or \${env.name} (the environment's name)`,
+        },
+      });
+    }
+  })
+  .describe(
+    `a string; \${apps.<app>.url} becomes that app's URL and \${env.name} the environment's name, for example \${apps.web.url}`,
+  );
+
+const environmentMap = z
+  .record(envVarName, environmentValue)
+  .describe(
+    `environment variables of the container, name to string, for example { "LOG_LEVEL": "info", "API_URL": "\${apps.api.url}" }`,
+  );
+
+const SECRET_FORMS =
+  '"ssm:/<path>/<name>" (an SSM parameter) or "secretsmanager:<name-or-arn>[:<json-key>]"';
+
+const secretsMap = z
+  .record(
+    envVarName,
+    z
+      .string()
+      .describe(
+        `a reference to where the secret is stored: ${SECRET_FORMS}, for example "ssm:/platform/api/DATABASE_URL"`,
+      ),
+  )
+  .superRefine(
+    (secrets, ctx) => {
+      for (const [name, raw] of Object.entries(secrets)) {
+        if (typeof raw !== "string" || parseSecretRef(raw)) continue;
+        const looksLikeRef = /^(?:ssm|secretsmanager):/.test(raw);
+        ctx.addIssue({
+          code: "custom",
+          path: [name],
+          message: looksLikeRef
+            ? "is not a valid secret reference"
+            : "is a plain value, and secrets are never written into a manifest",
+          params: {
+            // A plain value here is most likely the secret itself: keep it out of CI logs.
+            hidden: !looksLikeRef,
+            fix: looksLikeRef
+              ? `write it as ${SECRET_FORMS}, for example "ssm:/platform/api/${name}"`
+              : `store the value in SSM Parameter Store (aws ssm put-parameter --type SecureString --name /<project>/<app>/${name} --value ...) or in Secrets Manager, and set it to "ssm:/<project>/<app>/${name}" or "secretsmanager:<name>[:<json-key>]"`,
+          },
+        });
+      }
+    },
+    { when: (payload) => isObject(payload.value) },
+  )
+  .describe(
+    `secrets injected as environment variables, name to reference: ${SECRET_FORMS}; never the value itself`,
+  );
+
+/** The fields an environment may override in an app manifest, all optional. */
+const overrideSchema = z
+  .strictObject({
+    desiredCount: count("the number of tasks to run in this environment").optional(),
+    minCount: count("the fewest tasks autoscaling keeps in this environment").optional(),
+    maxCount: count("the most tasks autoscaling starts in this environment").optional(),
+    cpu: cpu.optional(),
+    memory: memory.optional(),
+    capacity: capacity.optional(),
+    environment: environmentMap.optional(),
+    secrets: secretsMap.optional(),
+  })
+  .describe(
+    "overrides for one environment; environment and secrets are merged over the base, other fields replace it",
+  );
+
+/** The schema of `apps/<app>/deploy.json`, which makes that app deployable. */
+export const appManifestSchema = z
+  .strictObject({
+    $schema: schemaRef.optional(),
+    subdomain: z
+      .string()
+      .regex(DNS_LABEL)
+      .describe(
+        'the app\'s subdomain, unique across apps: 1 to 63 lower-case letters, digits and hyphens, not starting or ending with a hyphen, for example "api"',
+      ),
+    port: z
+      .number()
+      .int()
+      .min(1)
+      .max(65535)
+      .describe("the port the container listens on, between 1 and 65535, for example 8080"),
+    healthCheckPath: z
+      .string()
+      .regex(/^\/\S*$/)
+      .default("/healthz")
+      .describe(
+        'the path the load balancer checks, starting with "/" and without spaces, for example "/healthz"',
+      ),
+    cpu: cpu.default(256),
+    memory: memory.default(512),
+    desiredCount: count("the number of tasks to run").default(1),
+    minCount: count("the fewest tasks autoscaling keeps").default(1),
+    maxCount: count("the most tasks autoscaling starts").default(2),
+    capacity: capacity.default("fargate"),
+    environment: environmentMap.default({}),
+    secrets: secretsMap.default({}),
+    environments: z
+      .record(
+        z
+          .string()
+          .regex(ENVIRONMENT_NAME)
+          .describe('an environment name from platform.config.json, such as "local" or "prod"'),
+        overrideSchema,
+      )
+      .default({})
+      .describe(
+        'overrides per environment name from platform.config.json (including "local"), for example { "prod": { "desiredCount": 2 } }',
+      ),
+  })
+  .superRefine((manifest, ctx) => {
+    for (const problem of countProblems(manifest)) ctx.addIssue(problem);
+    for (const name of overlappingNames(manifest.environment, manifest.secrets)) {
+      ctx.addIssue(overlapProblem(name, ["secrets", name]));
+    }
+  })
+  .describe(
+    "How an app is deployed: subdomain, port, health check, size, task counts, capacity, environment and secret references.",
+  );
+
+/** The platform config as read and defaulted. */
+export type PlatformConfig = z.output<typeof platformConfigSchema>;
+/** An app manifest as read and defaulted. */
+export type AppManifest = z.output<typeof appManifestSchema>;
+/** Where an app's tasks run. */
+export type Capacity = z.output<typeof capacity>;
+/** What one environment of an app manifest may override. */
+export type AppOverride = z.output<typeof overrideSchema>;
