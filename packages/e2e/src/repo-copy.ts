@@ -82,6 +82,11 @@ export class RepoCopy {
     writeFileSync(full, readFileSync(full, "utf8") + text);
   }
 
+  prepend(file: string, text: string): void {
+    const full = path.join(this.dir, file);
+    writeFileSync(full, text + readFileSync(full, "utf8"));
+  }
+
   remove(): void {
     rmSync(this.dir, { recursive: true, force: true });
   }

@@ -87,7 +87,12 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       );
     }
     return EXIT.ok;
-  } catch (err) {
+  } catch (caught) {
+    // Ctrl-C reaches docker too, whose failure then surfaces first: it is still an interruption.
+    const err =
+      io.signal.aborted && !(caught instanceof InterruptedError)
+        ? new InterruptedError(`Interrupted: ${(caught as Error)?.message ?? String(caught)}`)
+        : caught;
     const { kind, exitCode } = classify(err);
     const error = err as Error & { hint?: string; details?: readonly string[] };
     const message =

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { Agent, request } from "node:http";
+import { Agent } from "node:http";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -15,73 +15,13 @@ import {
 } from "@repo/test-kit/tools";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { docker, freePort, repoRoot } from "../docker.js";
+import { CLI, deployKit, steadyLoad, viaEdge } from "../deploy-kit-cli.js";
+import { docker, freePort } from "../docker.js";
 import { RepoCopy } from "../repo-copy.js";
 
 const hasDocker = toolGate("container", dockerMissing(), DOCKER_FIX);
 const hasChromium = hasDocker && toolGate("browser", chromiumMissing(), CHROMIUM_FIX);
-const CLI = path.join(repoRoot, "packages/deploy-kit/dist/cli.js");
 const REGISTRY = process.env.REGISTRY ?? "127.0.0.1:5000";
-
-interface CliRun {
-  code: number;
-  // biome-ignore lint/suspicious/noExplicitAny: the --json result, checked field by field
-  json: any;
-  stderr: string;
-}
-
-/** `deploy-kit <args> --json` in `cwd`, as a person or CI runs it; async, so load can run meanwhile. */
-function deployKit(
-  cwd: string,
-  args: string[],
-  env: Record<string, string | undefined> = {},
-): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args, "--json"], {
-      cwd,
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on("data", (chunk) => {
-      stderr += chunk;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => {
-      let json: unknown;
-      try {
-        json = JSON.parse(stdout);
-      } catch {
-        json = { unparsable: stdout };
-      }
-      resolve({ code: code ?? 1, json, stderr });
-    });
-  });
-}
-
-/** GET through the edge with a Host header (Node's resolver does not know *.localhost). */
-function viaEdge(port: number, host: string, urlPath: string, agent?: Agent) {
-  return new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const req = request(
-      { host: "127.0.0.1", port, path: urlPath, headers: { host: `${host}:${port}` }, agent },
-      (res) => {
-        let body = "";
-        res.setEncoding("utf8");
-        res.on("data", (chunk) => {
-          body += chunk;
-        });
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-      },
-    );
-    req.setTimeout(10_000, () => req.destroy(new Error("timeout")));
-    req.on("error", reject);
-    req.end();
-  });
-}
 
 describe.skipIf(!hasDocker)("deploy-kit and the local environment, on a real Docker engine", () => {
   let copy: RepoCopy;
@@ -156,24 +96,10 @@ describe.skipIf(!hasDocker)("deploy-kit and the local environment, on a real Doc
     commits.push(copy.commit("api: version 2"));
     const before = await apiInfo();
     const agent = new Agent({ keepAlive: true, maxSockets: 8 });
-    const failures: string[] = [];
-    let served = 0;
-    let loading = true;
-    const load = Array.from({ length: 8 }, async () => {
-      while (loading) {
-        try {
-          const answer = await viaEdge(port, "api.localhost", "/v1/info", agent);
-          if (answer.status === 200) served += 1;
-          else failures.push(`${answer.status} ${answer.body.slice(0, 200)}`);
-        } catch (err) {
-          failures.push((err as Error).message);
-        }
-      }
-    });
+    const load = steadyLoad(port, "api.localhost", "/v1/info", agent);
     const run = await deployKit(copy.dir, ["deploy", "api"]);
     await new Promise((resolve) => setTimeout(resolve, 200));
-    loading = false;
-    await Promise.all(load);
+    const { served, failures } = await load.stop();
     agent.destroy();
 
     expect(run.code).toBe(0);
@@ -195,6 +121,46 @@ describe.skipIf(!hasDocker)("deploy-kit and the local environment, on a real Doc
     expect(run.json.error.details.join("\n")).toContain("cannot start: no database");
     expect(run.stderr).not.toMatch(/\n\s+at .*dist\/cli/);
     expect((await apiInfo()).commit).toBe(commits[1]);
+    copy.git("revert", "--no-edit", "HEAD");
+  });
+
+  it("Ctrl-C while a new release starts: exit 130, the new container removed, the old one serving", async () => {
+    // A server that takes a minute to listen: the release is still waiting when Ctrl-C comes.
+    copy.prepend(
+      "apps/api/src/server.ts",
+      "await new Promise((resolve) => setTimeout(resolve, 60_000));\n",
+    );
+    copy.commit("api: slow start");
+    const child = spawn(process.execPath, [CLI, "deploy", "api", "--json"], {
+      cwd: copy.dir,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on("data", (chunk) => {
+      stderr += chunk;
+      if (/→ wait for .* to answer/.test(stderr)) child.kill("SIGINT");
+    });
+    const code = await new Promise<number>((resolve) => child.on("close", (c) => resolve(c ?? 1)));
+    expect(code).toBe(130);
+    const result = JSON.parse(stdout);
+    expect(result.error.kind).toBe("interrupted");
+    expect(result.error.message).toMatch(
+      /it was removed and the previous release .* keeps serving/,
+    );
+    expect((await apiInfo()).commit).toBe(commits[1]);
+    const running = await docker([
+      "ps",
+      "-q",
+      "--filter",
+      `label=deploy-kit.project=${copy.project}`,
+      "--filter",
+      "label=deploy-kit.app=api",
+    ]);
+    expect(running.split("\n").filter(Boolean)).toHaveLength(1);
     copy.git("revert", "--no-edit", "HEAD");
   });
 

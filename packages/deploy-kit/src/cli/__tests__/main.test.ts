@@ -159,3 +159,13 @@ describe("main", () => {
     expect(t.out).toBe("");
   });
 });
+
+describe("main when interrupted", () => {
+  it("turns any failure after Ctrl-C into exit 130", async () => {
+    const t = io(fail(new DeployError("docker build failed (exit 130)")));
+    const controller = new AbortController();
+    controller.abort();
+    expect(await main(["deploy"], { ...t.io, signal: controller.signal })).toBe(130);
+    expect(t.err).toContain("Interrupted: docker build failed (exit 130)");
+  });
+});
