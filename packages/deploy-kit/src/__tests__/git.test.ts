@@ -15,7 +15,9 @@ function repo(commit = true): string {
   const dir = mkdtempSync(path.join(tmpdir(), "deploy-kit-git-"));
   dirs.push(dir);
   const git = (...args: string[]) =>
-    execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], { cwd: dir });
+    execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], {
+      cwd: dir,
+    });
   git("init", "-q");
   writeFileSync(path.join(dir, "a.txt"), "one\n");
   if (commit) {

@@ -1,0 +1,28 @@
+import { describe, expect, it } from "vitest";
+import { awsNames } from "../names.js";
+
+describe("awsNames", () => {
+  it("names an environment's resources and each app's", () => {
+    const names = awsNames("acme", "prod");
+    expect(names).toMatchObject({
+      cluster: "acme-prod",
+      platformStack: "acme-prod-platform",
+      deployRole: "acme-prod-deploy",
+    });
+    expect(names.app("api")).toEqual({
+      stack: "acme-prod-app-api",
+      service: "api",
+      taskFamily: "acme-prod-api",
+      repository: "acme/prod/api",
+      imageParameter: "/acme/prod/api/image",
+      logGroup: "/ecs/acme/prod/api",
+      container: "api",
+    });
+  });
+
+  it("keeps environments that share an account apart", () => {
+    expect(awsNames("acme", "staging").app("api").repository).not.toBe(
+      awsNames("acme", "prod").app("api").repository,
+    );
+  });
+});

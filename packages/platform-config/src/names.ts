@@ -1,0 +1,49 @@
+/**
+ * The names of what the platform creates on AWS, in one place: packages/infra creates the
+ * resources under these names and deploy-kit finds them by the same names. Renaming one here
+ * replaces the resource on the next `cdk deploy`, so treat them as a contract.
+ */
+export interface AwsNames {
+  /** The ECS cluster of an environment. */
+  cluster: string;
+  /** The CloudFormation stack of the shared platform (VPC, cluster, ALB, ECR, roles). */
+  platformStack: string;
+  /** The role CI assumes through GitHub OIDC to deploy this environment. */
+  deployRole: string;
+  app(app: string): AppAwsNames;
+}
+
+export interface AppAwsNames {
+  /** The CloudFormation stack of one app's service. */
+  stack: string;
+  /** The ECS service, inside the environment's cluster. */
+  service: string;
+  /** The task definition family: deploy-kit registers new revisions of it. */
+  taskFamily: string;
+  /** The ECR repository (one per environment, so environments may share an account). */
+  repository: string;
+  /** The SSM parameter that holds the image the app runs; deploy-kit writes it after a release. */
+  imageParameter: string;
+  /** The CloudWatch Logs group of the app's containers. */
+  logGroup: string;
+  /** The container's name in the task definition. */
+  container: string;
+}
+
+export function awsNames(project: string, environment: string): AwsNames {
+  const prefix = `${project}-${environment}`;
+  return {
+    cluster: prefix,
+    platformStack: `${prefix}-platform`,
+    deployRole: `${prefix}-deploy`,
+    app: (app) => ({
+      stack: `${prefix}-app-${app}`,
+      service: app,
+      taskFamily: `${prefix}-${app}`,
+      repository: `${project}/${environment}/${app}`,
+      imageParameter: `/${project}/${environment}/${app}/image`,
+      logGroup: `/ecs/${project}/${environment}/${app}`,
+      container: app,
+    }),
+  };
+}
