@@ -29,6 +29,13 @@ export type ResolvedEnvironment =
       domain: string;
       hostedZoneId?: string;
       registry: string;
+      /** Explicit, so `cdk synth` needs no credentials; default <region>a and <region>b. */
+      availabilityZones: string[];
+      network: "public" | "private";
+      /** The EC2 capacity settings when given; infra also adds EC2 capacity when an app needs it. */
+      ec2?: { instanceType: string; minInstances: number; maxInstances: number };
+      logRetentionDays: number;
+      githubOidcProviderArn?: string;
     };
 
 const DEFAULT_EDGE_PORT = 8080;
@@ -97,6 +104,13 @@ export function resolveEnvironment(
     domain: aws.domain ?? platform.domain,
     ...(aws.hostedZoneId === undefined ? {} : { hostedZoneId: aws.hostedZoneId }),
     registry: aws.registry ?? `${aws.account}.dkr.ecr.${aws.region}.${suffix}`,
+    availabilityZones: aws.availabilityZones ?? [`${aws.region}a`, `${aws.region}b`],
+    network: aws.network,
+    ...(aws.ec2 === undefined ? {} : { ec2: aws.ec2 }),
+    logRetentionDays: aws.logRetentionDays,
+    ...(aws.githubOidcProviderArn === undefined
+      ? {}
+      : { githubOidcProviderArn: aws.githubOidcProviderArn }),
   };
 }
 
@@ -130,6 +144,8 @@ export interface ResolvedApp {
   minCount: number;
   maxCount: number;
   capacity: Capacity;
+  /** The manifest's ALB listener rule priority, when it sets one. */
+  listenerPriority?: number;
   /** Plain variables with placeholders substituted; the platform's own (PORT, ...) not included. */
   environment: Record<string, string>;
   secrets: Record<string, SecretRef>;
@@ -212,6 +228,9 @@ export function resolveApp(
     memory: override?.memory ?? manifest.memory,
     ...counts,
     capacity: override?.capacity ?? manifest.capacity,
+    ...(manifest.listenerPriority === undefined
+      ? {}
+      : { listenerPriority: manifest.listenerPriority }),
     environment: environmentVars,
     secrets,
   };

@@ -35,6 +35,15 @@ const GITHUB_REPO = /^(?!\.\.?$)[A-Za-z0-9._-]{1,100}$/;
 const AWS_ACCOUNT = /^\d{12}$/;
 const AWS_REGION = /^[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
 const HOSTED_ZONE_ID = /^Z[A-Z0-9]{1,32}$/;
+const AVAILABILITY_ZONE = /^[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}[a-z]$/;
+const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
+const OIDC_PROVIDER_ARN =
+  /^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/token\.actions\.githubusercontent\.com$/;
+/** The retention periods CloudWatch Logs accepts (PutRetentionPolicy). */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
+  3653,
+] as const;
 const REGISTRY = /^[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::\d{1,5})?(?:\/[a-z0-9._-]+)*$/;
 
 /** Checks a registry address (`host[:port][/path]`), for values that do not come from a file. */
@@ -106,6 +115,64 @@ const awsEnvironmentSchema = z
       .optional()
       .describe(
         "the registry images are pushed to, host[:port][/path]; default the account's ECR registry <account>.dkr.ecr.<region>.amazonaws.com",
+      ),
+    availabilityZones: z
+      .array(z.string().regex(AVAILABILITY_ZONE))
+      .min(2)
+      .max(3)
+      .optional()
+      .describe(
+        'two or three availability zones of the region, named explicitly so synth needs no AWS credentials, for example ["eu-west-1a", "eu-west-1b"]; default <region>a and <region>b',
+      ),
+    network: z
+      .enum(["public", "private"])
+      .default("public")
+      .describe(
+        '"public": tasks in public subnets with public IPs and no NAT gateway (inbound only from the load balancer); "private": tasks in private subnets behind one NAT gateway per zone',
+      ),
+    ec2: z
+      .strictObject({
+        instanceType: z
+          .string()
+          .regex(INSTANCE_TYPE)
+          .default("t3.micro")
+          .describe('the EC2 instance type of the capacity provider, for example "t3.micro"'),
+        minInstances: z
+          .number()
+          .int()
+          .min(0)
+          .max(100)
+          .default(1)
+          .describe("the fewest instances the Auto Scaling group keeps, 0 to 100"),
+        maxInstances: z
+          .number()
+          .int()
+          .min(1)
+          .max(100)
+          .default(2)
+          .describe(
+            "the most instances the Auto Scaling group starts, 1 to 100; at least 2 so a rolling update can place the new task",
+          ),
+      })
+      .optional()
+      .describe(
+        'the EC2 capacity provider, created when an app runs on "ec2" capacity or when this is set, for example { "instanceType": "t3.micro" }',
+      ),
+    logRetentionDays: z
+      .number()
+      .int()
+      .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {
+        message: "is not a retention period CloudWatch Logs offers",
+        params: { fix: `use one of ${LOG_RETENTION_DAYS.join(", ")}` },
+      })
+      .default(30)
+      .describe("how many days app logs are kept, a CloudWatch Logs period such as 30"),
+    githubOidcProviderArn: z
+      .string()
+      .regex(OIDC_PROVIDER_ARN)
+      .optional()
+      .describe(
+        "the ARN of the account's existing GitHub OIDC provider (an account has one per URL); default: the platform creates one",
       ),
   })
   .describe('an AWS environment, for example { "account": "111111111111", "region": "eu-west-1" }');
@@ -325,6 +392,15 @@ export const appManifestSchema = z
     minCount: count("the fewest tasks autoscaling keeps").default(1),
     maxCount: count("the most tasks autoscaling starts").default(2),
     capacity: capacity.default("fargate"),
+    listenerPriority: z
+      .number()
+      .int()
+      .min(1)
+      .max(50000)
+      .optional()
+      .describe(
+        "the ALB listener rule priority, 1 to 50000; default one derived from the app's name, which never changes when other apps come or go",
+      ),
     environment: environmentMap.default({}),
     secrets: secretsMap.default({}),
     environments: z

@@ -44,7 +44,7 @@ describe("loadPlatform reports", () => {
   it("an unknown key, suggesting the key that was meant and listing the allowed ones", () => {
     const error = loadError({ "apps/api/deploy.json": { ...api, memroy: 1024 } });
     expect(error.message).toBe(
-      'apps/api/deploy.json: memroy = 1024: is not a known key. Fix: remove "memroy" or rename it to "memory"; allowed keys: $schema, subdomain, port, healthCheckPath, cpu, memory, desiredCount, minCount, maxCount, capacity, environment, secrets, environments',
+      'apps/api/deploy.json: memroy = 1024: is not a known key. Fix: remove "memroy" or rename it to "memory"; allowed keys: $schema, subdomain, port, healthCheckPath, cpu, memory, desiredCount, minCount, maxCount, capacity, listenerPriority, environment, secrets, environments',
     );
   });
 

@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { findApp, loadPlatform } from "../load.js";
 import { appUrl, environmentNames, resolveApp, resolveEnvironment } from "../resolve.js";
+import { platformConfigSchema } from "../schema.js";
 import { configError, REPO_ROOT, removeRepos, validPlatform, writeRepo } from "./temp-repo.js";
 
 afterEach(removeRepos);
@@ -52,6 +53,9 @@ describe("the repository's own config", () => {
       domain: "staging.example.com",
       hostedZoneId: "Z0000000000STAGING",
       registry: "111111111111.dkr.ecr.eu-west-1.amazonaws.com",
+      availabilityZones: ["eu-west-1a", "eu-west-1b"],
+      network: "public",
+      logRetentionDays: 30,
     });
     expect(resolve("api", "staging")).toMatchObject({
       url: "https://api.staging.example.com",
@@ -218,5 +222,54 @@ describe("resolveApp", () => {
       resolveApp(loaded, broken, resolveEnvironment(loaded.platform, "staging", {})),
     );
     expect(error.message).toMatch(/^apps\/api\/deploy\.json: minCount = .*minCount is 9/);
+  });
+});
+
+describe("infrastructure settings of an AWS environment", () => {
+  const platform = (extra: Record<string, unknown>) =>
+    platformConfigSchema.parse({
+      project: "acme",
+      domain: "example.com",
+      environments: { prod: { account: "222222222222", region: "us-east-2", ...extra } },
+    });
+
+  it("fills the defaults", () => {
+    expect(resolveEnvironment(platform({}), "prod", {})).toMatchObject({
+      availabilityZones: ["us-east-2a", "us-east-2b"],
+      network: "public",
+      logRetentionDays: 30,
+    });
+  });
+
+  it("keeps what is set", () => {
+    const resolved = resolveEnvironment(
+      platform({
+        availabilityZones: ["us-east-2b", "us-east-2c"],
+        network: "private",
+        ec2: { instanceType: "t3.small" },
+        logRetentionDays: 90,
+        githubOidcProviderArn:
+          "arn:aws:iam::222222222222:oidc-provider/token.actions.githubusercontent.com",
+      }),
+      "prod",
+      {},
+    );
+    expect(resolved).toMatchObject({
+      availabilityZones: ["us-east-2b", "us-east-2c"],
+      network: "private",
+      ec2: { instanceType: "t3.small", minInstances: 1, maxInstances: 2 },
+      logRetentionDays: 90,
+      githubOidcProviderArn:
+        "arn:aws:iam::222222222222:oidc-provider/token.actions.githubusercontent.com",
+    });
+  });
+
+  it.each([
+    [{ logRetentionDays: 31 }, /not a retention period CloudWatch Logs offers/],
+    [{ availabilityZones: ["us-east-2a"] }, /availabilityZones/],
+    [{ network: "nat" }, /network/],
+    [{ githubOidcProviderArn: "arn:aws:iam::1:role/x" }, /githubOidcProviderArn/],
+  ])("refuses %j", (extra, message) => {
+    expect(() => platform(extra)).toThrow(message);
   });
 });
