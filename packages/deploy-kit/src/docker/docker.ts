@@ -72,6 +72,7 @@ export interface Docker {
   run(spec: RunSpec): Promise<string>;
   inspect(idOrName: string): Promise<ContainerInfo | undefined>;
   containersWithLabels(labels: string[], all?: boolean): Promise<ContainerInfo[]>;
+  setRestartPolicy(id: string, policy: "no" | "unless-stopped"): Promise<void>;
   stop(id: string, timeoutSeconds: number): Promise<void>;
   remove(ids: string[]): Promise<void>;
   logs(id: string, tail: number): Promise<string[]>;
@@ -315,6 +316,10 @@ export class DockerCli implements Docker {
     const result = await this.exec(["container", "inspect", ...ids]);
     const parsed = result.stdout.trim() ? (JSON.parse(result.stdout) as unknown[]) : [];
     return parsed.map(toContainer);
+  }
+
+  async setRestartPolicy(id: string, policy: "no" | "unless-stopped"): Promise<void> {
+    await this.ok(["update", "--restart", policy, id], `Setting the restart policy of ${id}`);
   }
 
   async stop(id: string, timeoutSeconds: number): Promise<void> {

@@ -106,6 +106,21 @@ export class LocalTarget implements Target {
       .sort((a, b) => b.created.localeCompare(a.created));
   }
 
+  /**
+   * The release that serves: the container the edge routes the app's host to (not merely the
+   * newest running one, which may be a release in progress or a leftover of a killed one).
+   * Without an edge, the newest running container.
+   */
+  private async routedContainer(
+    app: ResolvedApp,
+    running: ContainerInfo[],
+    edge: EdgeAdminClient | undefined,
+  ): Promise<ContainerInfo | undefined> {
+    if (!edge) return running[0];
+    const routes = await edge.getRoutes();
+    return running.find((container) => routes[this.host(app)] === this.upstream(container, app));
+  }
+
   private upstream(container: { name: string }, app: ResolvedApp): string {
     return `http://${container.name}:${app.port}`;
   }
@@ -268,7 +283,8 @@ export class LocalTarget implements Target {
       });
     }
     const edge = options.dryRun ? undefined : await this.ensureEdge();
-    const [current, ...older] = await this.appContainers(app.name, true);
+    const running = await this.appContainers(app.name, true);
+    const current = await this.routedContainer(app, running, edge);
     const name = `${this.#project.name}-${app.name}-${randomBytes(3).toString("hex")}`;
     const env = {
       ...app.environment,
@@ -304,7 +320,8 @@ export class LocalTarget implements Target {
       memoryMiB: app.memory,
       // CPU units as relative shares, the way ECS on EC2 uses them: a weight, not a cap.
       cpuShares: app.cpu,
-      restart: "unless-stopped",
+      // No restarts until it is healthy: a crash must show as a crash, with its exit code.
+      restart: "no",
       labels: this.labels("app", {
         [LABEL.app]: app.name,
         [LABEL.commit]: input.commit,
@@ -341,13 +358,17 @@ export class LocalTarget implements Target {
       );
     }
     healthy();
+    // From now on it is the app: it comes back after a reboot or a crash, like an ECS task.
+    await this.#docker.setRestartPolicy(name, "unless-stopped");
 
     const switched = this.#reporter.step(`route ${this.host(app)} to ${name}`);
     await edge.setRoute(this.host(app), this.upstream({ name }, app));
     const secondsToTraffic = elapsed();
     switched();
 
-    for (const old of [current, ...older].filter((c): c is ContainerInfo => Boolean(c))) {
+    // Every other running container of the app: the previous release, and any left over by a
+    // release that was killed before it could clean up.
+    for (const old of running) {
       const drained = this.#reporter.step(`drain and stop ${old.name}`);
       await this.drain(edge, this.upstream(old, app));
       await this.#docker.stop(old.id, STOP_TIMEOUT_S);
@@ -439,7 +460,9 @@ export class LocalTarget implements Target {
           image: container.image,
           created: container.created,
         }));
-      const current = containers.find((container) => container.state.running);
+      const running = containers.filter((container) => container.state.running);
+      const current =
+        running.find((c) => routes[this.host(app)] === this.upstream(c, app)) ?? running[0];
       if (!current) {
         statuses.push({ app: app.name, url: app.url, state: "not deployed", history });
         continue;
@@ -472,7 +495,12 @@ export class LocalTarget implements Target {
 
   async rollbackTarget(app: ResolvedApp, to: string | undefined): Promise<ReleaseInput> {
     const containers = await this.appContainers(app.name);
-    const current = containers.find((container) => container.state.running);
+    const edge = await this.ensureEdge();
+    const current = await this.routedContainer(
+      app,
+      containers.filter((container) => container.state.running),
+      edge,
+    );
     const candidates = containers.filter((container) => container !== current);
     const match = to
       ? candidates.find(

@@ -112,7 +112,7 @@ describe.skipIf(!hasDocker)("deploy-kit and the local environment, on a real Doc
   });
 
   it("a release that never turns healthy leaves the old one serving, exits 1 and says why", async () => {
-    copy.append("apps/api/src/server.ts", '\nthrow new Error("cannot start: no database");\n');
+    copy.prepend("apps/api/src/server.ts", 'throw new Error("cannot start: no database");\n');
     copy.commit("api: broken");
     const run = await deployKit(copy.dir, ["deploy", "api", "--timeout", "20s"]);
     expect(run.code).toBe(1);
@@ -137,12 +137,16 @@ describe.skipIf(!hasDocker)("deploy-kit and the local environment, on a real Doc
     });
     let stdout = "";
     let stderr = "";
+    let interrupted = false;
     child.stdout.on("data", (chunk) => {
       stdout += chunk;
     });
     child.stderr.on("data", (chunk) => {
       stderr += chunk;
-      if (/→ wait for .* to answer/.test(stderr)) child.kill("SIGINT");
+      if (!interrupted && /→ wait for .* to answer/.test(stderr)) {
+        interrupted = true;
+        child.kill("SIGINT");
+      }
     });
     const code = await new Promise<number>((resolve) => child.on("close", (c) => resolve(c ?? 1)));
     expect(code).toBe(130);
