@@ -25,6 +25,8 @@ const LOADERS: Record<CommandName, () => Promise<CommandModule>> = {
   deploy: () => import("../commands/deploy.js"),
   status: () => import("../commands/status.js"),
   rollback: () => import("../commands/rollback.js"),
+  releases: () => import("../commands/releases.js"),
+  diagnose: () => import("../commands/diagnose.js"),
   down: () => import("../commands/down.js"),
 };
 

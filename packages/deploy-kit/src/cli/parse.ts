@@ -8,6 +8,8 @@ export const COMMANDS = [
   "deploy",
   "status",
   "rollback",
+  "releases",
+  "diagnose",
   "down",
 ] as const;
 export type CommandName = (typeof COMMANDS)[number];
@@ -17,6 +19,8 @@ export interface GlobalOptions {
   json: boolean;
   dryRun: boolean;
   allowDirty: boolean;
+  /** false with --no-wait: return once the release has started. */
+  wait: boolean;
   /** Milliseconds; undefined = the environment's default. */
   timeoutMs: number | undefined;
   /** rollback: a commit (prefix) or release id. */
@@ -41,6 +45,8 @@ Commands:
   deploy [app...]         build, push and release
   status [app...]         what runs where: image, commit, health, URL, since when
   rollback <app>          release the previous release again (or --to <commit|release>)
+  releases <app>          the releases rollback can go back to (commit, image, revision, when)
+  diagnose <app>          why the app's service is failing: tasks, events, health, logs, hints
   down                    remove every container and network deploy-kit made (local only)
 
 With no app, commands act on every app; run inside apps/<name>, on that app.
@@ -50,7 +56,8 @@ Options:
       --allow-dirty       build from uncommitted changes (the tag gets a -dirty-<hash> suffix)
       --dry-run           show what would happen and change nothing
       --json              print one machine-readable result on stdout
-      --timeout <time>    how long a release may take to turn healthy, e.g. 90s or 15m [2m]
+      --timeout <time>    how long a release may take, e.g. 90s or 15m [local 2m, aws 15m]
+      --no-wait           return once the release has started (aws)
       --to <ref>          rollback target: a commit (or its prefix) or a release id
       --config <file>     platform config file [<repository root>/platform.config.json]
   -h, --help              this help
@@ -98,13 +105,17 @@ export function parseArgv(argv: readonly string[]): Parsed {
     json: values.json ?? false,
     dryRun: values["dry-run"] ?? false,
     allowDirty: values["allow-dirty"] ?? false,
+    wait: !(values["no-wait"] ?? false),
     timeoutMs: values.timeout === undefined ? undefined : parseDuration(values.timeout),
     to: values.to,
     configFile: values.config,
   };
-  if (command === "rollback" && apps.length !== 1) {
+  if (
+    (command === "rollback" || command === "releases" || command === "diagnose") &&
+    apps.length !== 1
+  ) {
     throw new UsageError(
-      `rollback takes exactly one app (got ${apps.length ? apps.join(" ") : "none"}), e.g. \`deploy-kit rollback api --env local\`.`,
+      `${command} takes exactly one app (got ${apps.length ? apps.join(" ") : "none"}), e.g. \`deploy-kit ${command} api --env prod\`.`,
     );
   }
   if (command !== "rollback" && options.to !== undefined) {
@@ -128,6 +139,7 @@ function parse(argv: readonly string[]) {
       json: { type: "boolean" },
       "dry-run": { type: "boolean" },
       "allow-dirty": { type: "boolean" },
+      "no-wait": { type: "boolean" },
       timeout: { type: "string" },
       to: { type: "string" },
       config: { type: "string" },

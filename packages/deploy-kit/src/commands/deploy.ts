@@ -1,19 +1,14 @@
 import type { CommandContext } from "../cli/main.js";
-import { type Docker, DockerCli } from "../docker/docker.js";
-import { openProject } from "../project.js";
-import { createTarget } from "../targets/index.js";
 import { buildApps } from "./build.js";
+import { type CommandDeps, open } from "./deps.js";
 import { pushApps } from "./push.js";
 import { releaseApps } from "./release.js";
 
 /** build + push + release, one image per commit promoted as it is. */
-export async function run(context: CommandContext, deps: { docker?: Docker } = {}) {
-  const project = openProject(context);
-  const docker = deps.docker ?? new DockerCli(context.env);
-  await docker.ping();
-  const target = await createTarget(project, docker, context.reporter);
+export async function run(context: CommandContext, deps: CommandDeps = {}) {
+  const { project, docker, target } = await open(context, deps, { docker: true });
   const built = await buildApps(context, project, docker);
-  const pushed = await pushApps(context, project, docker, built);
+  const pushed = await pushApps(context, project, docker, built, deps.aws);
   const released = await releaseApps(
     context,
     project,
@@ -21,7 +16,13 @@ export async function run(context: CommandContext, deps: { docker?: Docker } = {
     // buildApps keeps the order of project.apps.
     project.apps.map((app, index) => {
       const b = built[index] as (typeof built)[number];
-      return { app, image: b.image, commit: b.commit, tag: b.tag };
+      const p = pushed[index];
+      // On AWS the release runs the pushed image, pinned by its digest.
+      const image =
+        project.environment.kind === "aws" && p?.digest
+          ? `${p.ref?.replace(/:[^:/]+$/, "")}@${p.digest}`
+          : b.image;
+      return { app, image, commit: b.commit, tag: b.tag };
     }),
   );
   return {

@@ -1,9 +1,12 @@
+import { awsNames } from "@repo/platform-config/names";
+import type { AwsClients } from "../aws/clients.js";
 import type { CommandContext } from "../cli/main.js";
 import { type Docker, DockerCli } from "../docker/docker.js";
 import { checkAborted, DeployError } from "../errors.js";
 import { revision } from "../git.js";
 import { registryAnswers } from "../http.js";
 import { imageRef, openProject, type Project } from "../project.js";
+import { awsClientsFor } from "../targets/index.js";
 
 export interface PushedApp {
   app: string;
@@ -20,10 +23,14 @@ export async function pushApps(
   project: Project,
   docker: Docker,
   images: Array<{ app: string; image: string }>,
+  aws?: AwsClients,
 ): Promise<PushedApp[]> {
   const { reporter, options } = context;
   const environment = project.environment;
   const registry = environment.registry;
+  if (environment.kind === "aws" && /\.dkr\.ecr\./.test(registry)) {
+    return pushAppsToEcr(context, project, docker, images, await awsClientsFor(project, aws));
+  }
   const answers = await registryAnswers(registry);
   if (!answers) {
     if (environment.kind === "local" && environment.registryFromDefault) {
@@ -70,7 +77,62 @@ export async function pushApps(
   return pushed;
 }
 
-export async function run(context: CommandContext, deps: { docker?: Docker } = {}) {
+/** ECR: log in with GetAuthorizationToken, skip tags that are there already (they are immutable). */
+async function pushAppsToEcr(
+  context: CommandContext,
+  project: Project,
+  docker: Docker,
+  images: Array<{ app: string; image: string }>,
+  clients: AwsClients,
+): Promise<PushedApp[]> {
+  const { reporter, options } = context;
+  // The ECR client loads only for pushes to ECR.
+  const { ecrDigest, pushToEcr } = await import("../aws/ecr.js");
+  const pushed: PushedApp[] = [];
+  for (const { app, image } of images) {
+    checkAborted(
+      context.signal,
+      `stopped before pushing ${app}; images pushed so far stay in ECR.`,
+    );
+    const repository = awsNames(project.name, project.environment.name).app(app).repository;
+    const tag = image.slice(image.lastIndexOf(":") + 1);
+    const ref = `${project.environment.registry}/${repository}:${tag}`;
+    const done = reporter.step(`push ${app} → ${ref}`);
+    if (options.dryRun) {
+      done("dry run: not pushed");
+      pushed.push({ app, image, ref });
+      continue;
+    }
+    if (!(await ecrDigest(clients, repository, tag)) && !(await docker.imageInspect(image))) {
+      throw new DeployError(`There is no image ${image} to push.`, {
+        hint: `Build it first: \`deploy-kit build ${app}\`.`,
+      });
+    }
+    const result = await pushToEcr({
+      clients,
+      docker,
+      registry: project.environment.registry,
+      repository,
+      localImage: image,
+      tag,
+    });
+    done(result.skipped ? `${result.digest} (already in ECR: tags are immutable)` : result.digest);
+    pushed.push({
+      app,
+      image,
+      ref: result.ref,
+      digest: result.digest,
+      ...(result.skipped ? { skipped: "already in ECR" } : {}),
+    });
+  }
+  for (const p of pushed) if (p.digest) reporter.result(`${p.app}: ${p.ref}@${p.digest}`);
+  return pushed;
+}
+
+export async function run(
+  context: CommandContext,
+  deps: { docker?: Docker; aws?: AwsClients } = {},
+) {
   const project = openProject(context);
   const docker = deps.docker ?? new DockerCli(context.env);
   await docker.ping();
@@ -79,5 +141,8 @@ export async function run(context: CommandContext, deps: { docker?: Docker } = {
     app: app.name,
     image: imageRef(project, app.name, rev.tag),
   }));
-  return { dryRun: context.options.dryRun, apps: await pushApps(context, project, docker, images) };
+  return {
+    dryRun: context.options.dryRun,
+    apps: await pushApps(context, project, docker, images, deps.aws),
+  };
 }

@@ -1,10 +1,10 @@
 import type { CommandContext } from "../cli/main.js";
-import { type Docker, DockerCli } from "../docker/docker.js";
 import { checkAborted } from "../errors.js";
 import { revision } from "../git.js";
-import { imageRef, openProject, type Project } from "../project.js";
-import { createTarget, defaultTimeoutMs } from "../targets/index.js";
+import { imageRef, type Project } from "../project.js";
+import { defaultTimeoutMs } from "../targets/index.js";
 import type { ReleaseInput, ReleaseResult, Target } from "../targets/target.js";
+import { type CommandDeps, open } from "./deps.js";
 
 /** Releases each input in turn; shared by `release`, `deploy` and `rollback`. */
 export async function releaseApps(
@@ -18,6 +18,7 @@ export async function releaseApps(
     checkAborted(context.signal, `stopped before releasing ${input.app.name}; it was not changed.`);
     const result = await target.release(input, {
       dryRun: context.options.dryRun,
+      wait: context.options.wait,
       timeoutMs: context.options.timeoutMs ?? defaultTimeoutMs(project),
       signal: context.signal,
     });
@@ -33,12 +34,9 @@ export async function releaseApps(
   return results;
 }
 
-export async function run(context: CommandContext, deps: { docker?: Docker } = {}) {
-  const project = openProject(context);
-  const docker = deps.docker ?? new DockerCli(context.env);
-  await docker.ping();
+export async function run(context: CommandContext, deps: CommandDeps = {}) {
+  const { project, target } = await open(context, deps, { docker: false });
   const rev = await revision(project.root, context.options.allowDirty);
-  const target = await createTarget(project, docker, context.reporter);
   const inputs = project.apps.map((app) => ({
     app,
     image: imageRef(project, app.name, rev.tag),

@@ -1,15 +1,10 @@
 import type { CommandContext } from "../cli/main.js";
-import { type Docker, DockerCli } from "../docker/docker.js";
-import { openProject } from "../project.js";
-import { createTarget } from "../targets/index.js";
+import { type CommandDeps, open } from "./deps.js";
 import { releaseApps } from "./release.js";
 
 /** Releases an earlier release again, through the same health check and switch as any release. */
-export async function run(context: CommandContext, deps: { docker?: Docker } = {}) {
-  const project = openProject(context);
-  const docker = deps.docker ?? new DockerCli(context.env);
-  await docker.ping();
-  const target = await createTarget(project, docker, context.reporter);
+export async function run(context: CommandContext, deps: CommandDeps = {}) {
+  const { project, target } = await open(context, deps, { docker: false });
   const [app] = project.apps;
   if (!app) throw new Error("rollback needs an app");
   const input = await target.rollbackTarget(app, context.options.to);

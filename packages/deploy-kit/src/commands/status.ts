@@ -1,7 +1,5 @@
 import type { CommandContext } from "../cli/main.js";
-import { type Docker, DockerCli } from "../docker/docker.js";
-import { openProject } from "../project.js";
-import { createTarget } from "../targets/index.js";
+import { type CommandDeps, open } from "./deps.js";
 
 function since(iso: string | undefined, now = Date.now()): string {
   if (!iso) return "";
@@ -11,11 +9,8 @@ function since(iso: string | undefined, now = Date.now()): string {
   return `${Math.round(seconds / 3600)}h ago`;
 }
 
-export async function run(context: CommandContext, deps: { docker?: Docker } = {}) {
-  const project = openProject(context);
-  const docker = deps.docker ?? new DockerCli(context.env);
-  await docker.ping();
-  const target = await createTarget(project, docker, context.reporter);
+export async function run(context: CommandContext, deps: CommandDeps = {}) {
+  const { project, target } = await open(context, deps, { docker: false });
   const apps = await target.status(project.apps);
   for (const app of apps) {
     context.reporter.result(

@@ -65,7 +65,13 @@ export interface Docker {
   imageInspect(ref: string): Promise<ImageInfo | undefined>;
   imagesWithLabel(label: string): Promise<ImageInfo[]>;
   tag(source: string, target: string): Promise<void>;
-  push(ref: string, onLine?: (line: string) => void): Promise<{ digest: string }>;
+  push(
+    ref: string,
+    onLine?: (line: string) => void,
+    configDir?: string,
+  ): Promise<{ digest: string }>;
+  /** `docker login` into `configDir` (a private, temporary DOCKER_CONFIG), password on stdin. */
+  login(registry: string, username: string, password: string, configDir: string): Promise<void>;
   networkEnsure(name: string, labels: Record<string, string>): Promise<void>;
   networkRemove(name: string): Promise<boolean>;
   networksWithLabels(labels: string[]): Promise<string[]>;
@@ -95,13 +101,14 @@ export class DockerCli implements Docker {
 
   private exec(
     args: string[],
-    options: { onLine?: (line: string) => void; env?: Record<string, string> } = {},
+    options: { onLine?: (line: string) => void; env?: Record<string, string>; input?: string } = {},
   ): Promise<Result> {
     return new Promise((resolve, reject) => {
       const child = spawn(this.command, args, {
         env: { ...this.env, ...options.env },
-        stdio: ["ignore", "pipe", "pipe"],
+        stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
       });
+      if (options.input !== undefined) child.stdin?.end(options.input);
       let stdout = "";
       let stderr = "";
       let partial = "";
@@ -112,11 +119,11 @@ export class DockerCli implements Docker {
         partial = parts.pop() ?? "";
         for (const line of parts) options.onLine(line);
       };
-      child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
         stdout += chunk;
         lines(chunk);
       });
-      child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+      child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
         stderr += chunk;
         lines(chunk);
       });
@@ -209,8 +216,15 @@ export class DockerCli implements Docker {
     await this.ok(["tag", source, target], `Tagging ${source} as ${target}`);
   }
 
-  async push(ref: string, onLine?: (line: string) => void): Promise<{ digest: string }> {
-    const result = await this.exec(["push", ref], onLine ? { onLine } : {});
+  async push(
+    ref: string,
+    onLine?: (line: string) => void,
+    configDir?: string,
+  ): Promise<{ digest: string }> {
+    const result = await this.exec(["push", ref], {
+      ...(onLine ? { onLine } : {}),
+      ...(configDir ? { env: { DOCKER_CONFIG: configDir } } : {}),
+    });
     if (result.code !== 0) {
       throw new DeployError(
         `Pushing ${ref} failed: ${firstLine(result.stderr) || `exit ${result.code}`}`,
@@ -222,6 +236,24 @@ export class DockerCli implements Docker {
     const digest = /digest: (sha256:[0-9a-f]{64})/.exec(result.stdout)?.[1];
     if (!digest) throw new DeployError(`Pushed ${ref}, but docker printed no digest.`);
     return { digest };
+  }
+
+  async login(
+    registry: string,
+    username: string,
+    password: string,
+    configDir: string,
+  ): Promise<void> {
+    const result = await this.exec(
+      ["login", "--username", username, "--password-stdin", registry],
+      {
+        input: password,
+        env: { DOCKER_CONFIG: configDir },
+      },
+    );
+    if (result.code !== 0) {
+      throw new DeployError(`Logging in to ${registry} failed: ${firstLine(result.stderr)}`);
+    }
   }
 
   async networkEnsure(name: string, labels: Record<string, string>): Promise<void> {

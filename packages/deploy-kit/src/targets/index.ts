@@ -1,5 +1,5 @@
+import type { AwsClients } from "../aws/clients.js";
 import type { Docker } from "../docker/docker.js";
-import { DeployError, EXIT } from "../errors.js";
 import type { Reporter } from "../output.js";
 import type { Project } from "../project.js";
 import type { Target } from "./target.js";
@@ -9,21 +9,35 @@ export function defaultTimeoutMs(project: Project): number {
   return project.environment.kind === "local" ? 120_000 : 15 * 60_000;
 }
 
-/** The target of the project's environment. Local targets are loaded only when used. */
-export async function createTarget(
-  project: Project,
-  docker: Docker,
-  reporter: Reporter,
-): Promise<Target> {
-  if (project.environment.kind === "local") {
+export interface TargetDeps {
+  docker: Docker;
+  reporter: Reporter;
+  env: Record<string, string | undefined>;
+  /** AWS clients for the environment's region; made from the SDK's default chain when absent. */
+  aws?: AwsClients;
+}
+
+/** The AWS clients for the project's (AWS) environment, made on first use. */
+export async function awsClientsFor(project: Project, given?: AwsClients): Promise<AwsClients> {
+  if (given) return given;
+  if (project.environment.kind !== "aws") throw new Error("AWS clients for a local environment");
+  const { createAwsClients } = await import("../aws/clients.js");
+  return createAwsClients(project.environment.region);
+}
+
+/** The target of the project's environment, loaded only when used (the AWS SDK is large). */
+export async function createTarget(project: Project, deps: TargetDeps): Promise<Target> {
+  const environment = project.environment;
+  if (environment.kind === "local") {
     const { LocalTarget } = await import("./local.js");
-    return new LocalTarget({ docker, project, reporter });
+    return new LocalTarget({ docker: deps.docker, project, reporter: deps.reporter });
   }
-  throw new DeployError(
-    `Environment "${project.environment.name}" is on AWS, and this version of deploy-kit releases to the local environment only.`,
-    {
-      hint: "Use --env local, or update deploy-kit to a version with the aws target.",
-      exitCode: EXIT.usage,
-    },
-  );
+  const { AwsTarget } = await import("../aws/aws-target.js");
+  return new AwsTarget({
+    clients: await awsClientsFor(project, deps.aws),
+    project: project.name,
+    environment,
+    reporter: deps.reporter,
+    env: deps.env,
+  });
 }

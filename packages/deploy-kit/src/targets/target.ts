@@ -10,6 +10,8 @@ export interface ReleaseInput {
 
 export interface ReleaseOptions {
   dryRun: boolean;
+  /** false: return once the release has started (AWS: the service updated). @default true */
+  wait?: boolean;
   timeoutMs: number;
   signal: AbortSignal;
 }
@@ -28,6 +30,10 @@ export interface ReleaseResult {
   secondsToTraffic: number;
   seconds: number;
   dryRun?: boolean;
+  /** AWS: the ECS deployment this release created. */
+  deployment?: string;
+  /** AWS: the immutable ECR tag that marks the image as released. */
+  releaseTag?: string;
 }
 
 export interface AppStatus {

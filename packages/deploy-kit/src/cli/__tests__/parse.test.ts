@@ -7,6 +7,7 @@ const defaults = {
   json: false,
   dryRun: false,
   allowDirty: false,
+  wait: true,
   timeoutMs: undefined,
   to: undefined,
   configFile: undefined,
@@ -45,6 +46,18 @@ describe("parseArgv", () => {
       { command: "rollback", apps: ["api"], options: { ...defaults, to: "3f2a9c1" } },
     ],
     [["down", "--env", "local"], { command: "down", apps: [], options: defaults }],
+    [
+      ["release", "api", "-e", "prod", "--no-wait"],
+      { command: "release", apps: ["api"], options: { ...defaults, env: "prod", wait: false } },
+    ],
+    [
+      ["releases", "api", "--env", "prod"],
+      { command: "releases", apps: ["api"], options: { ...defaults, env: "prod" } },
+    ],
+    [
+      ["diagnose", "web", "--env", "staging"],
+      { command: "diagnose", apps: ["web"], options: { ...defaults, env: "staging" } },
+    ],
   ])("%j", (argv, expected) => {
     expect(parseArgv(argv)).toEqual({ kind: "run", ...expected });
   });
@@ -65,11 +78,13 @@ describe("parseArgv", () => {
   it.each([
     [
       ["ship"],
-      /Unknown command "ship". Commands: build, push, release, deploy, status, rollback, down/,
+      /Unknown command "ship". Commands: build, push, release, deploy, status, rollback, releases, diagnose, down/,
     ],
     [["deploy", "--envv", "x"], /Unknown option '--envv'.*deploy-kit --help/],
     [["deploy", "--env"], /--env.*argument missing|argument/],
     [["rollback"], /rollback takes exactly one app \(got none\)/],
+    [["releases"], /releases takes exactly one app \(got none\)/],
+    [["diagnose", "api", "web"], /diagnose takes exactly one app \(got api web\)/],
     [["rollback", "api", "web"], /rollback takes exactly one app \(got api web\)/],
     [["deploy", "--to", "abc"], /--to only applies to rollback/],
     [["down", "api"], /down takes no app/],

@@ -1,0 +1,698 @@
+import {
+  BatchGetImageCommand,
+  DescribeImagesCommand,
+  ECRClient,
+  PutImageCommand,
+} from "@aws-sdk/client-ecr";
+import {
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  DescribeTasksCommand,
+  ECSClient,
+  ListTaskDefinitionsCommand,
+  ListTasksCommand,
+  RegisterTaskDefinitionCommand,
+  type Service,
+  UpdateServiceCommand,
+} from "@aws-sdk/client-ecs";
+import {
+  DescribeTargetHealthCommand,
+  ElasticLoadBalancingV2Client,
+} from "@aws-sdk/client-elastic-load-balancing-v2";
+import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import type { ResolvedApp } from "@repo/platform-config/resolve";
+import { mockClient } from "aws-sdk-client-mock";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { DeployError, InterruptedError } from "../../errors.js";
+import { memoryReporter } from "../../output.js";
+import { AwsTarget } from "../aws-target.js";
+import { createAwsClients } from "../clients.js";
+import {
+  ACCOUNT,
+  apiTaskDefinition,
+  apiTaskTags,
+  REGION,
+  REPO_URI,
+} from "./fixtures/task-definition.js";
+
+const ecs = mockClient(ECSClient);
+const ecr = mockClient(ECRClient);
+const ssm = mockClient(SSMClient);
+const sts = mockClient(STSClient);
+const elb = mockClient(ElasticLoadBalancingV2Client);
+
+const CLUSTER_ARN = `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/platform-prod`;
+const SERVICE_ARN = `arn:aws:ecs:${REGION}:${ACCOUNT}:service/platform-prod/api`;
+const TG_ARN = `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:targetgroup/platf-api-1A2B3C/0123456789abcdef`;
+const td = (revision: number) =>
+  `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/platform-prod-api:${revision}`;
+const DIGEST = `sha256:${"c".repeat(64)}`;
+const OLD = "ecs-svc/1111111111111111111";
+const NEW = "ecs-svc/2222222222222222222";
+
+const app = {
+  name: "api",
+  packageName: "@repo/api",
+  version: "0.2.0",
+  dir: "/repo/apps/api",
+  subdomain: "api",
+  url: "https://api.example.com",
+  port: 8080,
+  healthCheckPath: "/healthz",
+  cpu: 256,
+  memory: 512,
+  desiredCount: 2,
+  minCount: 2,
+  maxCount: 4,
+  capacity: "fargate",
+  environment: {},
+  secrets: {},
+} satisfies ResolvedApp;
+
+const environment = {
+  name: "prod",
+  kind: "aws" as const,
+  account: ACCOUNT,
+  region: REGION,
+  domain: "example.com",
+  registry: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com`,
+  availabilityZones: [`${REGION}a`, `${REGION}b`],
+  network: "public" as const,
+  logRetentionDays: 30,
+};
+
+interface DeploymentShape {
+  id: string;
+  status: "PRIMARY" | "ACTIVE";
+  taskDefinition: string;
+  rolloutState: "IN_PROGRESS" | "COMPLETED" | "FAILED";
+  rolloutStateReason?: string;
+  desired?: number;
+  running?: number;
+  pending?: number;
+  failed?: number;
+}
+
+/** A DescribeServices `service` as ECS returns it. */
+function service(
+  deployments: DeploymentShape[],
+  events: Array<[string, string]> = [],
+  extra: Partial<Service> = {},
+): Service {
+  return {
+    serviceArn: SERVICE_ARN,
+    serviceName: "api",
+    clusterArn: CLUSTER_ARN,
+    loadBalancers: [{ targetGroupArn: TG_ARN, containerName: "api", containerPort: 8080 }],
+    status: "ACTIVE",
+    desiredCount: 2,
+    runningCount: 2,
+    pendingCount: 0,
+    taskDefinition: deployments.find((d) => d.status === "PRIMARY")?.taskDefinition ?? td(7),
+    deploymentConfiguration: {
+      deploymentCircuitBreaker: { enable: true, rollback: true },
+      maximumPercent: 200,
+      minimumHealthyPercent: 100,
+    },
+    deployments: deployments.map((d) => ({
+      id: d.id,
+      status: d.status,
+      taskDefinition: d.taskDefinition,
+      desiredCount: d.desired ?? 2,
+      pendingCount: d.pending ?? 0,
+      runningCount: d.running ?? 2,
+      failedTasks: d.failed ?? 0,
+      createdAt: new Date("2026-11-25T10:00:00Z"),
+      updatedAt: new Date("2026-11-25T10:00:00Z"),
+      launchType: "FARGATE",
+      rolloutState: d.rolloutState,
+      rolloutStateReason:
+        d.rolloutStateReason ??
+        (d.rolloutState === "COMPLETED"
+          ? "ECS deployment ecs-svc/x completed."
+          : "ECS deployment ecs-svc/x in progress."),
+    })),
+    events: events.map(([id, message], index) => ({
+      id,
+      message,
+      createdAt: new Date(Date.parse("2026-11-25T10:00:05Z") + index * 1000),
+    })),
+    createdAt: new Date("2026-11-01T09:00:00Z"),
+    launchType: "FARGATE",
+    ...extra,
+  };
+}
+
+const steady = service([
+  { id: OLD, status: "PRIMARY", taskDefinition: td(7), rolloutState: "COMPLETED" },
+]);
+const rolling = (running: number, pending: number, events: Array<[string, string]> = []) =>
+  service(
+    [
+      {
+        id: NEW,
+        status: "PRIMARY",
+        taskDefinition: td(8),
+        rolloutState: "IN_PROGRESS",
+        running,
+        pending,
+      },
+      { id: OLD, status: "ACTIVE", taskDefinition: td(7), rolloutState: "COMPLETED" },
+    ],
+    events,
+  );
+const done = service(
+  [{ id: NEW, status: "PRIMARY", taskDefinition: td(8), rolloutState: "COMPLETED" }],
+  [["e3", "(service api) has reached a steady state."]],
+);
+
+function newTask(ip: string) {
+  return {
+    taskArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:task/platform-prod/${ip.replace(/\./g, "")}`,
+    startedBy: NEW,
+    lastStatus: "RUNNING",
+    desiredStatus: "RUNNING",
+    taskDefinitionArn: td(8),
+    attachments: [
+      {
+        id: "eni-attach",
+        type: "ElasticNetworkInterface",
+        status: "ATTACHED",
+        details: [
+          { name: "subnetId", value: "subnet-0a1b2c" },
+          { name: "networkInterfaceId", value: "eni-0123" },
+          { name: "privateIPv4Address", value: ip },
+        ],
+      },
+    ],
+    containers: [{ name: "api", lastStatus: "RUNNING", networkBindings: [] }],
+  };
+}
+
+let clock = 0;
+const now = () => clock;
+const sleep = async (ms: number) => {
+  clock += ms;
+};
+
+function target(env: Record<string, string | undefined> = {}) {
+  const reporter = memoryReporter();
+  return {
+    reporter,
+    target: new AwsTarget({
+      clients: createAwsClients(REGION),
+      project: "platform",
+      environment,
+      reporter,
+      env,
+      sleep,
+      now,
+    }),
+  };
+}
+
+const options = (timeoutMs = 900_000) => ({
+  dryRun: false,
+  timeoutMs,
+  signal: new AbortController().signal,
+});
+const input = {
+  app,
+  image: "platform/api:222222222222",
+  commit: "2".repeat(40),
+  tag: "222222222222",
+};
+
+function mockHappyPath() {
+  sts.on(GetCallerIdentityCommand).resolves({
+    Account: ACCOUNT,
+    Arn: `arn:aws:sts::${ACCOUNT}:assumed-role/platform-prod-deploy/gha`,
+    UserId: "AROA:gha",
+  });
+  ecr.on(DescribeImagesCommand).resolves({
+    imageDetails: [
+      { repositoryName: "platform/prod/api", imageDigest: DIGEST, imageTags: ["222222222222"] },
+    ],
+  });
+  ecs
+    .on(DescribeTaskDefinitionCommand)
+    .resolves({ taskDefinition: apiTaskDefinition(7), tags: apiTaskTags });
+  ecs.on(RegisterTaskDefinitionCommand).callsFake((request) => ({
+    taskDefinition: { ...request, taskDefinitionArn: td(8), revision: 8, status: "ACTIVE" },
+  }));
+  ecs.on(UpdateServiceCommand).resolves({ service: rolling(0, 0) });
+  ecs
+    .on(ListTasksCommand)
+    .resolves({ taskArns: [newTask("10.0.1.23").taskArn, newTask("10.0.2.41").taskArn] });
+  ecs
+    .on(DescribeTasksCommand)
+    .resolves({ tasks: [newTask("10.0.1.23"), newTask("10.0.2.41")], failures: [] });
+  elb.on(DescribeTargetHealthCommand).resolves({
+    TargetHealthDescriptions: [
+      {
+        Target: { Id: "10.0.1.23", Port: 8080, AvailabilityZone: `${REGION}a` },
+        HealthCheckPort: "8080",
+        TargetHealth: { State: "healthy" },
+      },
+      {
+        Target: { Id: "10.0.2.41", Port: 8080, AvailabilityZone: `${REGION}b` },
+        HealthCheckPort: "8080",
+        TargetHealth: { State: "healthy" },
+      },
+    ],
+  });
+  ssm.on(PutParameterCommand).resolves({ Version: 4, Tier: "Standard" });
+  ecr.on(BatchGetImageCommand).resolves({
+    images: [
+      {
+        registryId: ACCOUNT,
+        repositoryName: "platform/prod/api",
+        imageId: { imageDigest: DIGEST },
+        imageManifest: '{"schemaVersion":2}',
+        imageManifestMediaType: "application/vnd.oci.image.manifest.v1+json",
+      },
+    ],
+    failures: [],
+  });
+  ecr
+    .on(PutImageCommand)
+    .resolves({ image: { imageId: { imageDigest: DIGEST, imageTag: "release-x" } } });
+}
+
+beforeEach(() => {
+  clock = Date.parse("2026-11-25T10:00:00Z");
+  for (const client of [ecs, ecr, ssm, sts, elb]) client.reset();
+});
+afterEach(() => {
+  for (const client of [ecs, ecr, ssm, sts, elb]) client.reset();
+});
+
+describe("AwsTarget.release", () => {
+  it("registers a revision pinned by digest, updates the service, follows its deployment to healthy targets, records the image", async () => {
+    mockHappyPath();
+    ecs
+      .on(DescribeServicesCommand)
+      .resolvesOnce({ services: [steady] })
+      .resolvesOnce({ services: [steady] })
+      .resolvesOnce({
+        services: [
+          rolling(1, 1, [["e1", "(service api) has started 2 tasks: (task 1) (task 2)."]]),
+        ],
+      })
+      .resolves({ services: [done] });
+    const { target: t, reporter } = target();
+
+    const result = await t.release(input, options());
+
+    const registered = ecs.commandCalls(RegisterTaskDefinitionCommand)[0]?.args[0].input;
+    expect(registered?.containerDefinitions?.[0]?.image).toBe(`${REPO_URI}@${DIGEST}`);
+    expect(ecs.commandCalls(UpdateServiceCommand)[0]?.args[0].input).toEqual({
+      cluster: "platform-prod",
+      service: "api",
+      taskDefinition: td(8),
+    });
+    expect(ssm.commandCalls(PutParameterCommand)[0]?.args[0].input).toEqual({
+      Name: "/platform/prod/api/image",
+      Value: `${REPO_URI}@${DIGEST}`,
+      Type: "String",
+      Overwrite: true,
+    });
+    expect(ecr.commandCalls(PutImageCommand)[0]?.args[0].input).toMatchObject({
+      repositoryName: "platform/prod/api",
+      imageTag: expect.stringMatching(/^release-20261125T1000\d\dZ$/),
+    });
+    expect(result).toMatchObject({
+      app: "api",
+      release: td(8),
+      previous: td(7),
+      deployment: NEW,
+      image: `${REPO_URI}@${DIGEST}`,
+    });
+    expect(reporter.lines).toContain(
+      "  event 10:00:05 (service api) has started 2 tasks: (task 1) (task 2).",
+    );
+    expect(reporter.lines).toContain("  in_progress: desired 2, running 1, pending 1, failed 0");
+    expect(reporter.lines).toContain(
+      "  completed: desired 2, running 2, pending 0, failed 0, healthy in the target group 2",
+    );
+  });
+
+  it("does not call it done while the target group has not seen the new tasks healthy", async () => {
+    mockHappyPath();
+    elb
+      .on(DescribeTargetHealthCommand)
+      .resolvesOnce({
+        TargetHealthDescriptions: [
+          {
+            Target: { Id: "10.0.1.23", Port: 8080 },
+            TargetHealth: { State: "initial", Reason: "Elb.InitialHealthChecking" },
+          },
+        ],
+      })
+      .resolves({
+        TargetHealthDescriptions: [
+          { Target: { Id: "10.0.1.23", Port: 8080 }, TargetHealth: { State: "healthy" } },
+          { Target: { Id: "10.0.2.41", Port: 8080 }, TargetHealth: { State: "healthy" } },
+        ],
+      });
+    ecs
+      .on(DescribeServicesCommand)
+      .resolvesOnce({ services: [steady] })
+      .resolvesOnce({ services: [steady] })
+      .resolves({ services: [done] });
+    await target().target.release(input, options());
+    expect(elb.commandCalls(DescribeTargetHealthCommand)).toHaveLength(2);
+  });
+
+  it("gives a first release its desired count (the service runs no task until then)", async () => {
+    mockHappyPath();
+    const unreleased = { ...steady, desiredCount: 0, runningCount: 0 };
+    ecs
+      .on(DescribeServicesCommand)
+      .resolvesOnce({ services: [unreleased] })
+      .resolvesOnce({ services: [unreleased] })
+      .resolves({ services: [done] });
+    await target().target.release(input, options());
+    expect(ecs.commandCalls(UpdateServiceCommand)[0]?.args[0].input.desiredCount).toBe(2);
+  });
+
+  it("fails when the circuit breaker rolls the deployment back, saying so, and never writes the image", async () => {
+    mockHappyPath();
+    const failed = service(
+      [
+        {
+          id: "ecs-svc/3333333333333333333",
+          status: "PRIMARY",
+          taskDefinition: td(7),
+          rolloutState: "IN_PROGRESS",
+        },
+        {
+          id: NEW,
+          status: "ACTIVE",
+          taskDefinition: td(8),
+          rolloutState: "FAILED",
+          rolloutStateReason: "ECS deployment circuit breaker: tasks failed to start.",
+          running: 0,
+          failed: 3,
+        },
+      ],
+      [["e9", `(service api) (deployment ${NEW}) deployment failed: tasks failed to start.`]],
+    );
+    ecs
+      .on(DescribeServicesCommand)
+      .resolvesOnce({ services: [steady] })
+      .resolvesOnce({ services: [steady] })
+      .resolvesOnce({ services: [rolling(0, 2)] })
+      .resolves({ services: [failed] });
+    const error = await target()
+      .target.release(input, options())
+      .catch((err) => err);
+    expect(error).toBeInstanceOf(DeployError);
+    expect(error.message).toBe(
+      "The release of api 222222222222 to prod failed: ECS deployment circuit breaker: tasks failed to start.; ECS put the previous revision back.",
+    );
+    expect(error.exitCode).toBe(1);
+    expect(ssm.commandCalls(PutParameterCommand)).toHaveLength(0);
+  });
+
+  it("fails after --timeout, leaving the deployment to ECS", async () => {
+    mockHappyPath();
+    ecs
+      .on(DescribeServicesCommand)
+      .resolvesOnce({ services: [steady] })
+      .resolvesOnce({ services: [steady] })
+      .resolves({ services: [rolling(1, 1)] });
+    const error = await target()
+      .target.release(input, options(120_000))
+      .catch((err) => err);
+    expect(error).toBeInstanceOf(DeployError);
+    expect(error.message).toMatch(
+      /did not complete within 120 s; ECS goes on with it as it is \(deploy-kit changed nothing more\)/,
+    );
+    expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(1);
+    // About 4 to 8 DescribeServices a minute while waiting: far from throttling.
+    const polls = ecs.commandCalls(DescribeServicesCommand).length - 2;
+    expect(polls / 2).toBeLessThanOrEqual(20);
+  });
+
+  it("waits for a deployment already in progress instead of stacking a second one", async () => {
+    mockHappyPath();
+    const other = service([
+      {
+        id: "ecs-svc/9999999999999999999",
+        status: "PRIMARY",
+        taskDefinition: td(7),
+        rolloutState: "IN_PROGRESS",
+        running: 1,
+        pending: 1,
+      },
+      { id: OLD, status: "ACTIVE", taskDefinition: td(6), rolloutState: "COMPLETED" },
+    ]);
+    const otherDone = service([
+      {
+        id: "ecs-svc/9999999999999999999",
+        status: "PRIMARY",
+        taskDefinition: td(7),
+        rolloutState: "COMPLETED",
+      },
+    ]);
+    ecs
+      .on(DescribeServicesCommand)
+      .resolvesOnce({ services: [other] })
+      .resolvesOnce({ services: [other] })
+      .resolvesOnce({ services: [otherDone] })
+      .resolvesOnce({ services: [otherDone] })
+      .resolves({ services: [done] });
+    const { target: t, reporter } = target();
+    await t.release(input, options());
+    expect(
+      reporter.lines.some((line) =>
+        /wait for deployment ecs-svc\/9999999999999999999 of api, still in progress/.test(line),
+      ),
+    ).toBe(true);
+    const order = ecs.calls().map((call) => call.args[0].constructor.name);
+    expect(order.indexOf("UpdateServiceCommand")).toBeGreaterThan(
+      order.lastIndexOf("DescribeServicesCommand") - 3,
+    );
+  });
+
+  it("retries throttled calls", async () => {
+    mockHappyPath();
+    const throttled = Object.assign(new Error("Rate exceeded"), {
+      name: "ThrottlingException",
+      $metadata: { httpStatusCode: 400 },
+    });
+    ecs
+      .on(DescribeServicesCommand)
+      .resolvesOnce({ services: [steady] })
+      .resolvesOnce({ services: [steady] })
+      .rejectsOnce(throttled)
+      .rejectsOnce(throttled)
+      .resolves({ services: [done] });
+    const result = await target().target.release(input, options());
+    expect(result.deployment).toBe(NEW);
+  });
+
+  it("--dry-run prints the task definition diff and changes nothing", async () => {
+    mockHappyPath();
+    ecs.on(DescribeServicesCommand).resolves({ services: [steady] });
+    const { target: t, reporter } = target();
+    const result = await t.release(input, { ...options(), dryRun: true });
+    expect(result.dryRun).toBe(true);
+    expect(ecs.commandCalls(RegisterTaskDefinitionCommand)).toHaveLength(0);
+    expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(0);
+    expect(reporter.lines).toContain(
+      `    + containerDefinitions[api].image: "${REPO_URI}@${DIGEST}"`,
+    );
+  });
+
+  it("--no-wait returns once the service is updated", async () => {
+    mockHappyPath();
+    ecs.on(DescribeServicesCommand).resolves({ services: [steady] });
+    const result = await target().target.release(input, { ...options(), wait: false });
+    expect(result.deployment).toBe(NEW);
+    expect(ssm.commandCalls(PutParameterCommand)).toHaveLength(0);
+  });
+
+  it("Ctrl-C while waiting leaves the deployment to ECS and says so", async () => {
+    mockHappyPath();
+    const controller = new AbortController();
+    ecs
+      .on(DescribeServicesCommand)
+      .resolvesOnce({ services: [steady] })
+      .resolvesOnce({ services: [steady] })
+      .callsFake(() => {
+        controller.abort();
+        return { services: [rolling(1, 1)] };
+      });
+    const error = await target()
+      .target.release(input, { ...options(), signal: controller.signal })
+      .catch((err) => err);
+    expect(error).toBeInstanceOf(InterruptedError);
+    expect(error.message).toMatch(/the deployment goes on in AWS as ECS runs it/);
+  });
+
+  it("explains an image that was never pushed", async () => {
+    mockHappyPath();
+    ecr
+      .on(DescribeImagesCommand)
+      .rejects(
+        Object.assign(
+          new Error("The image with imageId {imageTag:'222222222222'} does not exist"),
+          { name: "ImageNotFoundException" },
+        ),
+      );
+    await expect(target().target.release(input, options())).rejects.toThrow(
+      /There is no image platform\/prod\/api:222222222222 in ECR/,
+    );
+  });
+
+  it("explains a service that does not exist yet", async () => {
+    mockHappyPath();
+    ecs
+      .on(DescribeServicesCommand)
+      .resolves({ services: [], failures: [{ arn: SERVICE_ARN, reason: "MISSING" }] });
+    const error = await target()
+      .target.release(input, options())
+      .catch((err) => err);
+    expect(error.message).toBe("The ECS service api does not exist in cluster platform-prod.");
+    expect(error.hint).toMatch(/npx cdk deploy platform-prod-app-api/);
+  });
+});
+
+describe("credentials", () => {
+  it("missing: exit 2 with how to get them", async () => {
+    sts.on(GetCallerIdentityCommand).rejects(
+      Object.assign(new Error("Could not load credentials from any providers"), {
+        name: "CredentialsProviderError",
+      }),
+    );
+    const error = await target()
+      .target.checkCredentials()
+      .catch((err) => err);
+    expect(error).toBeInstanceOf(DeployError);
+    expect(error.exitCode).toBe(2);
+    expect(error.message).toMatch(/No usable AWS credentials for environment "prod"/);
+    expect(error.hint).toMatch(/aws-actions\/configure-aws-credentials/);
+  });
+
+  it("for another account: exit 2, both accounts named", async () => {
+    sts.on(GetCallerIdentityCommand).resolves({
+      Account: "111111111111",
+      Arn: "arn:aws:iam::111111111111:user/dev",
+      UserId: "AIDA",
+    });
+    const error = await target()
+      .target.checkCredentials()
+      .catch((err) => err);
+    expect(error.exitCode).toBe(2);
+    expect(error.message).toBe(
+      `The AWS credentials are for account 111111111111, but environment "prod" is account ${ACCOUNT}.`,
+    );
+  });
+});
+
+describe("releases and rollback", () => {
+  function mockHistory() {
+    sts.on(GetCallerIdentityCommand).resolves({ Account: ACCOUNT });
+    ecs.on(DescribeServicesCommand).resolves({
+      services: [
+        service([{ id: NEW, status: "PRIMARY", taskDefinition: td(8), rolloutState: "COMPLETED" }]),
+      ],
+    });
+    ecs
+      .on(ListTaskDefinitionsCommand)
+      .resolves({ taskDefinitionArns: [td(8), td(7), td(6), td(1)] });
+    const revision = (n: number, digit: string, tags = true) => ({
+      taskDefinition: {
+        ...apiTaskDefinition(n, `${REPO_URI}@sha256:${digit.repeat(64)}`),
+        registeredAt: new Date(`2026-11-2${n % 10}T10:00:00Z`),
+      },
+      tags: tags
+        ? [
+            { key: "deploy-kit:commit", value: digit.repeat(40) },
+            { key: "deploy-kit:tag", value: digit.repeat(12) },
+            { key: "deploy-kit:version", value: "0.1.0" },
+          ]
+        : [],
+    });
+    ecs
+      .on(DescribeTaskDefinitionCommand, { taskDefinition: td(8), include: ["TAGS"] })
+      .resolves(revision(8, "8"));
+    ecs
+      .on(DescribeTaskDefinitionCommand, { taskDefinition: td(7), include: ["TAGS"] })
+      .resolves(revision(7, "7"));
+    ecs
+      .on(DescribeTaskDefinitionCommand, { taskDefinition: td(6), include: ["TAGS"] })
+      .resolves(revision(6, "6"));
+    ecs
+      .on(DescribeTaskDefinitionCommand, { taskDefinition: td(1), include: ["TAGS"] })
+      .resolves(revision(1, "0", false));
+  }
+
+  it("lists the releases deploy-kit registered, newest first, marking the current one", async () => {
+    mockHistory();
+    const releases = await target().target.releases(app);
+    expect(releases.map((r) => [r.revision, r.commit.slice(0, 4), r.current])).toEqual([
+      [8, "8888", true],
+      [7, "7777", false],
+      [6, "6666", false],
+    ]);
+    expect(releases[1]?.image).toBe(`${REPO_URI}@sha256:${"7".repeat(64)}`);
+  });
+
+  it("rolls back to the release before the current one, or to --to", async () => {
+    mockHistory();
+    const t = target().target;
+    expect(await t.rollbackTarget(app, undefined)).toMatchObject({
+      image: `${REPO_URI}@sha256:${"7".repeat(64)}`,
+      commit: "7".repeat(40),
+    });
+    expect(await t.rollbackTarget(app, "6666")).toMatchObject({ commit: "6".repeat(40) });
+    expect(await t.rollbackTarget(app, "6")).toMatchObject({ commit: "6".repeat(40) });
+    await expect(t.rollbackTarget(app, "abc")).rejects.toThrow(
+      /No earlier release of api matches "abc"/,
+    );
+  });
+
+  it("a rollback is a release of the old image: pinned, waited for, recorded", async () => {
+    mockHistory();
+    const t = target().target;
+    const back = await t.rollbackTarget(app, undefined);
+    mockHappyPath();
+    ecs
+      .on(DescribeServicesCommand)
+      .resolvesOnce({ services: [steady] })
+      .resolvesOnce({ services: [steady] })
+      .resolves({ services: [done] });
+    await t.release(back, options());
+    expect(ecr.commandCalls(DescribeImagesCommand)).toHaveLength(0);
+    expect(ssm.commandCalls(PutParameterCommand)[0]?.args[0].input.Value).toBe(
+      `${REPO_URI}@sha256:${"7".repeat(64)}`,
+    );
+  });
+});
+
+describe("status", () => {
+  it("reports image, commit, revision, desired/running, rollout state and when", async () => {
+    sts.on(GetCallerIdentityCommand).resolves({ Account: ACCOUNT });
+    ecs.on(DescribeServicesCommand).resolves({ services: [done] });
+    ecs.on(DescribeTaskDefinitionCommand).resolves({
+      taskDefinition: apiTaskDefinition(8, `${REPO_URI}@${DIGEST}`),
+      tags: [{ key: "deploy-kit:commit", value: "2".repeat(40) }],
+    });
+    const [status] = await target().target.status([app]);
+    expect(status).toEqual({
+      app: "api",
+      url: "https://api.example.com",
+      state: "running",
+      release: "platform-prod-api:8",
+      image: `${REPO_URI}@${DIGEST}`,
+      commit: "2".repeat(40),
+      health: "completed, running 2/2",
+      since: "2026-11-25T10:00:00.000Z",
+      history: [],
+    });
+  });
+});
