@@ -10,6 +10,10 @@ export interface AwsNames {
   platformStack: string;
   /** The role CI assumes through GitHub OIDC to deploy this environment. */
   deployRole: string;
+  /** The role the infra workflow assumes (in the environment, after approval) to run cdk deploy. */
+  infraRole: string;
+  /** The read-only role the infra workflow assumes on pull requests to run cdk diff. */
+  infraDiffRole: string;
   app(app: string): AppAwsNames;
 }
 
@@ -36,6 +40,8 @@ export function awsNames(project: string, environment: string): AwsNames {
     cluster: prefix,
     platformStack: `${prefix}-platform`,
     deployRole: `${prefix}-deploy`,
+    infraRole: `${prefix}-infra`,
+    infraDiffRole: `${prefix}-infra-diff`,
     app: (app) => ({
       stack: `${prefix}-app-${app}`,
       service: app,

@@ -8,6 +8,8 @@ describe("awsNames", () => {
       cluster: "acme-prod",
       platformStack: "acme-prod-platform",
       deployRole: "acme-prod-deploy",
+      infraRole: "acme-prod-infra",
+      infraDiffRole: "acme-prod-infra-diff",
     });
     expect(names.app("api")).toEqual({
       stack: "acme-prod-app-api",

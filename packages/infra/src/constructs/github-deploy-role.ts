@@ -1,0 +1,391 @@
+import * as cdk from "aws-cdk-lib";
+import type * as ecr from "aws-cdk-lib/aws-ecr";
+import * as iam from "aws-cdk-lib/aws-iam";
+import type * as logs from "aws-cdk-lib/aws-logs";
+import type * as ssm from "aws-cdk-lib/aws-ssm";
+import { Construct } from "constructs";
+import { InfraValidationError } from "../errors.js";
+
+/** GitHub Actions' OIDC issuer. */
+export const GITHUB_OIDC_URL = "https://token.actions.githubusercontent.com";
+/** The audience the official aws-actions/configure-aws-credentials action asks tokens for. */
+export const GITHUB_OIDC_AUDIENCE = "sts.amazonaws.com";
+const CLAIM = "token.actions.githubusercontent.com";
+
+export interface GitHubRepository {
+  readonly owner: string;
+  readonly repo: string;
+}
+
+export interface GitHubDeployRoleProps {
+  /** awsNames(project, env).deployRole */
+  readonly roleName: string;
+  /** The only repository whose workflows may assume the role. */
+  readonly github: GitHubRepository;
+  /**
+   * The GitHub Actions environment a job must run in (`environment: <name>` in the workflow):
+   * the platform environment's name, so required reviewers and branch rules of that GitHub
+   * environment guard every deploy to it.
+   */
+  readonly environment: string;
+  /**
+   * The account's existing GitHub OIDC provider. An account holds one provider per URL, so the
+   * second environment in one account points at the first one's.
+   *
+   * @default - a provider is created (and retained when the stack is deleted)
+   */
+  readonly oidcProviderArn?: string;
+  /** The apps' ECR repositories: the role pushes and pulls these only. */
+  readonly repositories: readonly ecr.IRepository[];
+  /** The apps' image parameters: the role reads and writes these only. */
+  readonly imageParameters: readonly ssm.IStringParameter[];
+  /** The apps' log groups: the role reads these only (last lines of a failed task). */
+  readonly logGroups: readonly logs.ILogGroup[];
+  /** The cluster's name, which ECS puts in service, task and container-instance ARNs. */
+  readonly clusterName: string;
+  /** The cluster's ARN: its description, its container instances, and ListTasks' condition. */
+  readonly clusterArn: string;
+  /**
+   * The cluster's EC2 capacity providers, whose Auto Scaling groups diagnostics follow.
+   *
+   * @default - none (Fargate only)
+   */
+  readonly capacityProviderNames?: readonly string[];
+  /** The environment's stacks (platform and services): their events are readable. */
+  readonly stackNames: readonly string[];
+  /** The apps' task-definition families: deploy-kit registers revisions of these. */
+  readonly taskFamilies: readonly string[];
+  /**
+   * Tags every task definition deploy-kit registers must carry (it copies the current
+   * revision's tags, which CDK set from the stack's tags): RegisterTaskDefinition supports no
+   * resource-level permission, so these request tags are what ties the grant to this platform.
+   */
+  readonly requiredTaskDefinitionTags: Readonly<Record<string, string>>;
+  /**
+   * How long a CI session lasts.
+   *
+   * @default Duration.hours(1)
+   */
+  readonly maxSessionDuration?: cdk.Duration;
+}
+
+/**
+ * The role CI assumes through GitHub OIDC to release apps to one environment, trusted only for
+ * jobs of one repository running in the GitHub environment of the same name. It carries the
+ * platform-level permissions; each service stack adds that app's (UpdateService on its service,
+ * iam:PassRole of its task roles).
+ */
+export class GitHubDeployRole extends Construct {
+  public readonly role: iam.Role;
+  /** The platform-level permissions, one statement per purpose. */
+  public readonly policy: iam.Policy;
+  /** The OIDC provider, when this construct created it. */
+  public readonly oidcProvider: iam.OidcProviderNative | undefined;
+  public readonly oidcProviderArn: string;
+  /** The `sub` claim the role trusts. */
+  public readonly subject: string;
+
+  constructor(scope: Construct, id: string, props: GitHubDeployRoleProps) {
+    super(scope, id);
+    validate(this, props);
+    const stack = cdk.Stack.of(this);
+
+    if (props.oidcProviderArn === undefined) {
+      // The native AWS::IAM::OIDCProvider resource, not iam.OpenIdConnectProvider (a custom
+      // resource backed by a Lambda function). No thumbprints: IAM trusts GitHub's certificate
+      // authority itself for this issuer.
+      this.oidcProvider = new iam.OidcProviderNative(this, "OidcProvider", {
+        url: GITHUB_OIDC_URL,
+        clientIds: [GITHUB_OIDC_AUDIENCE],
+        // Roles of other environments in this account may trust it too (by ARN): deleting this
+        // stack must not cut them off. Recreating the stack then needs githubOidcProviderArn.
+        removalPolicy: cdk.RemovalPolicy.RETAIN,
+      });
+      this.oidcProviderArn = this.oidcProvider.oidcProviderArn;
+    } else {
+      this.oidcProvider = undefined;
+      this.oidcProviderArn = props.oidcProviderArn;
+    }
+
+    this.subject = `repo:${props.github.owner}/${props.github.repo}:environment:${props.environment}`;
+    this.role = new iam.Role(this, "Role", {
+      roleName: props.roleName,
+      description: `GitHub Actions of ${props.github.owner}/${props.github.repo} deploying environment ${props.environment}`,
+      // Exact matches only (StringEquals, no wildcards): one repository, one environment, and
+      // tokens minted for STS.
+      assumedBy: new iam.WebIdentityPrincipal(this.oidcProviderArn, {
+        StringEquals: {
+          [`${CLAIM}:aud`]: GITHUB_OIDC_AUDIENCE,
+          [`${CLAIM}:sub`]: this.subject,
+        },
+      }),
+      maxSessionDuration: props.maxSessionDuration ?? cdk.Duration.hours(1),
+    });
+
+    const arn = (service: string, resource: string, resourceName: string) =>
+      stack.formatArn({ service, resource, resourceName });
+    const clusterScoped = (resource: string) => arn("ecs", resource, `${props.clusterName}/*`);
+    const families = props.taskFamilies.map((family) =>
+      arn("ecs", "task-definition", `${family}:*`),
+    );
+    const stacks = props.stackNames.map((name) => arn("cloudformation", "stack", `${name}/*`));
+
+    // Each statement: what it is for, and why its resource is what it is. `*` appears only where
+    // the action supports no resource-level permission (Service Authorization Reference).
+    const statements: Array<{ statement: iam.PolicyStatement; wildcardReason?: string }> = [
+      {
+        // docker login: GetAuthorizationToken is account-wide, it has no resource type.
+        statement: new iam.PolicyStatement({
+          sid: "EcrLogin",
+          actions: ["ecr:GetAuthorizationToken"],
+          resources: ["*"],
+        }),
+        wildcardReason:
+          "ecr:GetAuthorizationToken supports no resource-level permission (the token is for the registry as a whole); pushing and pulling are limited to the apps' repositories by EcrPushPull",
+      },
+      {
+        // Push (layers, manifest, the release tag) and pull (digest lookup, promotion) of the
+        // apps' repositories only.
+        statement: new iam.PolicyStatement({
+          sid: "EcrPushPull",
+          actions: [
+            "ecr:BatchCheckLayerAvailability",
+            "ecr:InitiateLayerUpload",
+            "ecr:UploadLayerPart",
+            "ecr:CompleteLayerUpload",
+            "ecr:PutImage",
+            "ecr:BatchGetImage",
+            "ecr:DescribeImages",
+            "ecr:GetDownloadUrlForLayer",
+          ],
+          resources: props.repositories.map((repository) => repository.repositoryArn),
+        }),
+      },
+      {
+        // The released image of each app: read before a release, written after it.
+        statement: new iam.PolicyStatement({
+          sid: "ImageParameters",
+          actions: ["ssm:GetParameter", "ssm:PutParameter"],
+          resources: props.imageParameters.map((parameter) => parameter.parameterArn),
+        }),
+      },
+      {
+        // A release registers a new revision of the app's task definition. RegisterTaskDefinition
+        // has no resource type in the Service Authorization Reference, so Resource must be `*`
+        // (aws/containers-roadmap#929 asks for more); what can be required is its request tags:
+        // a revision without this platform's project and environment tags is refused.
+        statement: new iam.PolicyStatement({
+          sid: "RegisterTaskDefinition",
+          actions: ["ecs:RegisterTaskDefinition"],
+          resources: ["*"],
+          conditions: {
+            StringEquals: Object.fromEntries(
+              Object.entries(props.requiredTaskDefinitionTags).map(([key, value]) => [
+                `aws:RequestTag/${key}`,
+                value,
+              ]),
+            ),
+          },
+        }),
+        wildcardReason:
+          "ecs:RegisterTaskDefinition supports no resource-level permission (aws/containers-roadmap#929); the statement requires this platform's project and environment request tags instead",
+      },
+      {
+        // Tag-on-create: registering with tags also authorizes ecs:TagResource on the new
+        // revision. Only for that (ecs:CreateAction) and only for this platform's families.
+        statement: new iam.PolicyStatement({
+          sid: "TagTaskDefinitionOnRegister",
+          actions: ["ecs:TagResource"],
+          resources: families,
+          conditions: { StringEquals: { "ecs:CreateAction": "RegisterTaskDefinition" } },
+        }),
+        wildcardReason:
+          "the new revision's number is unknown before it is registered: the pattern covers the revisions of one app's task-definition family, for tag-on-create only",
+      },
+      {
+        // Read the current revision to copy it with a new image, and list a family's revisions
+        // (release history, rollback). Neither supports a resource-level permission.
+        statement: new iam.PolicyStatement({
+          sid: "ReadTaskDefinitions",
+          actions: ["ecs:DescribeTaskDefinition", "ecs:ListTaskDefinitions"],
+          resources: ["*"],
+        }),
+        wildcardReason:
+          "ecs:DescribeTaskDefinition and ecs:ListTaskDefinitions support no resource-level permission; they only read task definitions",
+      },
+      {
+        // The cluster's capacity providers and registered instances (placement failures).
+        statement: new iam.PolicyStatement({
+          sid: "EcsCluster",
+          actions: ["ecs:DescribeClusters", "ecs:ListContainerInstances"],
+          resources: [props.clusterArn],
+        }),
+      },
+      {
+        // Which Auto Scaling group backs the EC2 capacity provider: this cluster's only.
+        statement: new iam.PolicyStatement({
+          sid: "EcsCapacityProviders",
+          actions: ["ecs:DescribeCapacityProviders"],
+          resources: (props.capacityProviderNames ?? []).map((name) =>
+            arn("ecs", "capacity-provider", name),
+          ),
+        }),
+      },
+      {
+        // Follow a deployment and explain a failure: services, tasks and container instances of
+        // this cluster only (their ARNs carry the cluster's name).
+        statement: new iam.PolicyStatement({
+          sid: "EcsDiagnostics",
+          actions: ["ecs:DescribeServices", "ecs:DescribeTasks", "ecs:DescribeContainerInstances"],
+          resources: [
+            clusterScoped("service"),
+            clusterScoped("task"),
+            clusterScoped("container-instance"),
+          ],
+        }),
+        wildcardReason:
+          "services, tasks and container instances come and go by id within this cluster: the patterns cover this cluster's only",
+      },
+      {
+        // The stopped tasks of a deployment. ListTasks is authorized against the cluster through
+        // the ecs:cluster condition key, which limits it to this cluster.
+        statement: new iam.PolicyStatement({
+          sid: "EcsListTasks",
+          actions: ["ecs:ListTasks"],
+          resources: ["*"],
+          conditions: { ArnEquals: { "ecs:cluster": props.clusterArn } },
+        }),
+        wildcardReason:
+          "ecs:ListTasks is limited to this cluster by the ecs:cluster condition rather than by its resource",
+      },
+      {
+        // Target health reasons (wrong port or path, timeouts). Elastic Load Balancing's
+        // Describe* actions support no resource-level permission.
+        statement: new iam.PolicyStatement({
+          sid: "LoadBalancerDiagnostics",
+          actions: [
+            "elasticloadbalancing:DescribeTargetHealth",
+            "elasticloadbalancing:DescribeTargetGroups",
+          ],
+          resources: ["*"],
+        }),
+        wildcardReason:
+          "Elastic Load Balancing Describe* actions support no resource-level permission; they are read-only",
+      },
+      {
+        // Why EC2 capacity did not come (Auto Scaling activities). Describe* actions of Auto
+        // Scaling support no resource-level permission.
+        statement: new iam.PolicyStatement({
+          sid: "AutoScalingDiagnostics",
+          actions: [
+            "autoscaling:DescribeScalingActivities",
+            "autoscaling:DescribeAutoScalingGroups",
+          ],
+          resources: ["*"],
+        }),
+        wildcardReason:
+          "Auto Scaling Describe* actions support no resource-level permission; they are read-only",
+      },
+      {
+        // Why an infrastructure deploy failed: events of this environment's stacks only.
+        statement: new iam.PolicyStatement({
+          sid: "StackEvents",
+          actions: ["cloudformation:DescribeStackEvents"],
+          resources: stacks,
+        }),
+        wildcardReason:
+          "a stack's ARN ends in an id CloudFormation generates: the pattern covers one named stack of this environment",
+      },
+      {
+        // The last log lines of a failed task: the apps' log groups only (the ARN ends in :*,
+        // which covers the group's streams).
+        statement: new iam.PolicyStatement({
+          sid: "AppLogs",
+          actions: ["logs:GetLogEvents", "logs:FilterLogEvents"],
+          resources: props.logGroups.map((group) => group.logGroupArn),
+        }),
+        wildcardReason: "a log group's ARN ends in :* to cover its log streams",
+      },
+    ].filter(({ statement }) => statement.resources.length > 0);
+
+    this.policy = new iam.Policy(this, "Policy", {
+      roles: [this.role],
+      statements: statements.map(({ statement }) => statement),
+    });
+
+    // cdk-nag AwsSolutions-IAM5 reports each wildcard resource as its own finding; acknowledge
+    // exactly those of the statements above, on this policy only, with the statement's reason.
+    const acknowledged = new Map<string, string>();
+    for (const { statement, wildcardReason } of statements) {
+      for (const resource of statement.resources) {
+        const flat = flatten(stack.resolve(resource));
+        if (!flat.includes("*")) continue;
+        if (!wildcardReason) {
+          throw new Error(`internal: statement ${statement.sid} has a wildcard without a reason`);
+        }
+        acknowledged.set(`AwsSolutions-IAM5[Resource::${flat}]`, wildcardReason);
+      }
+    }
+    for (const [id, reason] of acknowledged) {
+      cdk.Validations.of(this.policy).acknowledge({ id, reason });
+    }
+  }
+}
+
+/** A resolved CloudFormation value as cdk-nag prints it in a finding id. */
+export function flatten(value: unknown): string {
+  if (typeof value === "string") return value.replace(/\$\{/g, "<").replace(/\}/g, ">");
+  if (value && typeof value === "object") {
+    const node = value as Record<string, unknown>;
+    if (Array.isArray(node["Fn::Join"])) {
+      const [delimiter, items] = node["Fn::Join"] as [string, unknown[]];
+      return items.map(flatten).join(delimiter);
+    }
+    if (Array.isArray(node["Fn::GetAtt"])) {
+      const [resource, attribute] = node["Fn::GetAtt"] as [unknown, unknown];
+      return `<${flatten(resource)}.${flatten(attribute)}>`;
+    }
+    if ("Ref" in node) return `<${flatten(node.Ref)}>`;
+  }
+  return JSON.stringify(value);
+}
+
+function validate(scope: Construct, props: GitHubDeployRoleProps): void {
+  const { owner, repo } = props.github;
+  if (!/^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/.test(owner)) {
+    throw new InfraValidationError(
+      scope,
+      "github.owner",
+      owner,
+      "is not a GitHub user or organization name",
+      'set github.owner in platform.config.json to the owner of the repository, for example "example"',
+    );
+  }
+  if (!/^(?!\.\.?$)[A-Za-z0-9._-]{1,100}$/.test(repo)) {
+    throw new InfraValidationError(
+      scope,
+      "github.repo",
+      repo,
+      "is not a GitHub repository name",
+      'set github.repo in platform.config.json to the repository name, for example "platform"',
+    );
+  }
+  if (!/^[a-z][a-z0-9-]*$/.test(props.environment)) {
+    throw new InfraValidationError(
+      scope,
+      "environment",
+      props.environment,
+      "is not an environment name",
+      "use the environment's name from platform.config.json, such as staging",
+    );
+  }
+  if (Object.keys(props.requiredTaskDefinitionTags).length === 0) {
+    throw new InfraValidationError(
+      scope,
+      "requiredTaskDefinitionTags",
+      props.requiredTaskDefinitionTags,
+      "is empty, which would let the role register any task definition",
+      "require at least the project and environment tags",
+    );
+  }
+}

@@ -1,0 +1,245 @@
+import { ConfigError } from "@repo/platform-config/errors";
+import { awsNames } from "@repo/platform-config/names";
+import type { ResolvedApp, ResolvedEnvironment } from "@repo/platform-config/resolve";
+import * as cdk from "aws-cdk-lib";
+import * as route53 from "aws-cdk-lib/aws-route53";
+import type { Construct } from "constructs";
+import { AppRegistry } from "./constructs/app-registry.js";
+import { Cluster, DEFAULT_INSTANCE_TYPE } from "./constructs/cluster.js";
+import { GitHubDeployRole, type GitHubRepository } from "./constructs/github-deploy-role.js";
+import { GitHubInfraRoles } from "./constructs/github-infra-roles.js";
+import { LoadBalancer } from "./constructs/load-balancer.js";
+import { Network } from "./constructs/network.js";
+import { InfraValidationError } from "./errors.js";
+import type { AppPlatformResources, PlatformResources } from "./platform-resources.js";
+
+/** An AWS environment as platform-config resolves it. */
+export type AwsEnvironment = Extract<ResolvedEnvironment, { kind: "aws" }>;
+
+/** The tags on every resource of the platform (see applyPlatformTags). */
+export function platformTags(project: string, environment: string): Record<string, string> {
+  return { project, environment, "managed-by": "cdk" };
+}
+
+export interface PlatformStackProps extends cdk.StackProps {
+  /** platform.config.json `project`: the prefix of every name (see awsNames). */
+  readonly project: string;
+  /**
+   * The repository whose GitHub Actions may deploy, through OIDC.
+   *
+   * @default - no OIDC provider and no deploy role; a warning says how to add them
+   */
+  readonly github?: GitHubRepository;
+  /** The AWS environment, resolved by platform-config (account, region, zones, domain...). */
+  readonly environment: AwsEnvironment;
+  /** Every app, resolved for this environment: each gets a repository, log group and parameter. */
+  readonly apps: readonly ResolvedApp[];
+  /**
+   * Whether the load balancer refuses deletion until this is turned off again.
+   *
+   * @default false
+   */
+  readonly loadBalancerDeletionProtection?: boolean;
+}
+
+/**
+ * The shared platform of one AWS environment: network, ECS cluster, load balancer with the
+ * HTTPS listener and wildcard certificate, each app's repository, log group and image
+ * parameter, and the GitHub deploy role. Each app's service stack builds on `resources`.
+ */
+export class PlatformStack extends cdk.Stack {
+  public readonly resources: PlatformResources;
+  public readonly network: Network;
+  public readonly clusterConstruct: Cluster;
+  public readonly loadBalancerConstruct: LoadBalancer;
+  /** Undefined when the config names no GitHub repository. */
+  public readonly deployRole: GitHubDeployRole | undefined;
+  /** The roles the infra workflow assumes for cdk diff and cdk deploy (when GitHub is set). */
+  public readonly infraRoles: GitHubInfraRoles | undefined;
+  public readonly appRegistries: Readonly<Record<string, AppRegistry>>;
+  /** The configured zones; see `availabilityZones`. */
+  private readonly zones: readonly string[];
+
+  constructor(scope: Construct, id: string, props: PlatformStackProps) {
+    const {
+      project,
+      github,
+      environment,
+      apps: appList,
+      loadBalancerDeletionProtection,
+      ...stackProps
+    } = props;
+    super(scope, id, {
+      description: `${project} ${environment.name}: network, ECS cluster, load balancer, registries and deploy role`,
+      ...stackProps,
+      // Explicit, never from the CLI's credentials: synth runs offline and always targets the
+      // configured account.
+      env: { account: environment.account, region: environment.region },
+    });
+    this.zones = environment.availabilityZones;
+    const hostedZoneId = requireHostedZone(environment);
+    const names = awsNames(project, environment.name);
+
+    this.network = new Network(this, "Network", {
+      availabilityZones: environment.availabilityZones,
+      network: environment.network,
+    });
+    const { vpc } = this.network;
+
+    const hostedZone = route53.HostedZone.fromHostedZoneAttributes(this, "HostedZone", {
+      hostedZoneId,
+      zoneName: environment.domain,
+    });
+
+    this.loadBalancerConstruct = new LoadBalancer(this, "LoadBalancer", {
+      vpc,
+      domain: environment.domain,
+      hostedZone,
+      deletionProtection: loadBalancerDeletionProtection ?? false,
+    });
+
+    // EC2 capacity when an app asks for it, or when the environment configures it (so an app
+    // can move to EC2 without the platform changing in the same deploy).
+    const ec2Apps = appList.filter((app) => app.capacity === "ec2");
+    const wantsEc2 = ec2Apps.length > 0 || environment.ec2 !== undefined;
+    this.clusterConstruct = new Cluster(this, "Cluster", {
+      vpc,
+      clusterName: names.cluster,
+      ...(wantsEc2
+        ? {
+            ec2Capacity: {
+              instanceType: environment.ec2?.instanceType ?? DEFAULT_INSTANCE_TYPE,
+              minInstances: environment.ec2?.minInstances ?? 1,
+              maxInstances: environment.ec2?.maxInstances ?? 2,
+              loadBalancerSecurityGroup: this.loadBalancerConstruct.securityGroup,
+              vpcSubnets: this.network.taskSubnets,
+              associatePublicIpAddress: this.network.assignPublicIp,
+            },
+          }
+        : {}),
+    });
+
+    const registries: Record<string, AppRegistry> = {};
+    const ids = new Map<string, string>();
+    for (const app of appList) {
+      const appNames = names.app(app.name);
+      const appId = `App${pascal(app.name)}`;
+      const other = ids.get(appId);
+      if (other !== undefined) {
+        throw new InfraValidationError(
+          this,
+          "apps",
+          [other, app.name],
+          `apps "${other}" and "${app.name}" would share the construct id ${appId}`,
+          `rename the folder apps/${app.name} so that its name differs from "${other}" in more than hyphens`,
+        );
+      }
+      ids.set(appId, app.name);
+      registries[app.name] = new AppRegistry(this, appId, {
+        appName: app.name,
+        repositoryName: appNames.repository,
+        logGroupName: appNames.logGroup,
+        imageParameterName: appNames.imageParameter,
+        logRetentionDays: environment.logRetentionDays,
+      });
+    }
+    this.appRegistries = registries;
+
+    if (github) {
+      const all = Object.values(registries);
+      this.deployRole = new GitHubDeployRole(this, "GitHubDeploy", {
+        roleName: names.deployRole,
+        github,
+        environment: environment.name,
+        ...(environment.githubOidcProviderArn === undefined
+          ? {}
+          : { oidcProviderArn: environment.githubOidcProviderArn }),
+        repositories: all.map((registry) => registry.repository),
+        imageParameters: all.map((registry) => registry.imageParameter),
+        logGroups: all.map((registry) => registry.logGroup),
+        clusterName: names.cluster,
+        clusterArn: this.clusterConstruct.cluster.clusterArn,
+        capacityProviderNames: this.clusterConstruct.ec2Capacity
+          ? [this.clusterConstruct.ec2Capacity.capacityProvider.capacityProviderName]
+          : [],
+        stackNames: [names.platformStack, ...appList.map((app) => names.app(app.name).stack)],
+        taskFamilies: appList.map((app) => names.app(app.name).taskFamily),
+        requiredTaskDefinitionTags: {
+          project,
+          environment: environment.name,
+        },
+      });
+      this.infraRoles = new GitHubInfraRoles(this, "GitHubInfra", {
+        github,
+        environment: environment.name,
+        oidcProviderArn: this.deployRole.oidcProviderArn,
+        infraRoleName: names.infraRole,
+        diffRoleName: names.infraDiffRole,
+        stackNames: [names.platformStack, ...appList.map((app) => names.app(app.name).stack)],
+      });
+    } else {
+      this.deployRole = undefined;
+      this.infraRoles = undefined;
+      cdk.Annotations.of(this).addWarningV2(
+        "@repo/infra:NoGitHubDeployRole",
+        `No GitHub deploy role for ${environment.name}: platform.config.json names no GitHub repository, so CI cannot deploy. To enable it, add "github": { "owner": "<owner>", "repo": "<repo>" } to platform.config.json and run cdk deploy ${id} again.`,
+      );
+    }
+
+    const apps: Record<string, AppPlatformResources> = {};
+    for (const [name, registry] of Object.entries(registries)) {
+      apps[name] = {
+        repository: registry.repository,
+        logGroup: registry.logGroup,
+        imageParameter: registry.imageParameter,
+      };
+    }
+    this.resources = {
+      project,
+      environment: environment.name,
+      domain: environment.domain,
+      vpc,
+      cluster: this.clusterConstruct.cluster,
+      taskSubnets: this.network.taskSubnets,
+      assignPublicIp: this.network.assignPublicIp,
+      loadBalancer: this.loadBalancerConstruct.loadBalancer,
+      loadBalancerSecurityGroup: this.loadBalancerConstruct.securityGroup,
+      httpsListener: this.loadBalancerConstruct.httpsListener,
+      hostedZone,
+      ec2Capacity: this.clusterConstruct.ec2Capacity,
+      apps,
+      deployRole: this.deployRole?.role,
+    };
+  }
+
+  /**
+   * The environment's configured zones. Without this override a stack with an explicit account
+   * and region asks the CLI to look its zones up (an AWS call), which fails without credentials.
+   */
+  override get availabilityZones(): string[] {
+    // Undefined only if read during super(), before the field is set.
+    return this.zones ? [...this.zones] : super.availabilityZones;
+  }
+}
+
+/** `web-admin` -> `WebAdmin`: a stable construct id per app. */
+function pascal(name: string): string {
+  return name
+    .split(/[^a-zA-Z0-9]+/)
+    .filter(Boolean)
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join("");
+}
+
+function requireHostedZone(environment: AwsEnvironment): string {
+  if (environment.hostedZoneId !== undefined) return environment.hostedZoneId;
+  throw new ConfigError([
+    {
+      file: "platform.config.json",
+      field: `environments.${environment.name}.hostedZoneId`,
+      value: undefined,
+      message: `is required to deploy ${environment.name} to AWS: the wildcard certificate for *.${environment.domain} is validated through that hosted zone, and each app's record is created in it`,
+      fix: `create a public hosted zone for ${environment.domain} in Route 53 (or find it with \`aws route53 list-hosted-zones-by-name --dns-name ${environment.domain}\`) and set environments.${environment.name}.hostedZoneId to its id, such as "Z0123456789ABCDEFGHIJ"`,
+    },
+  ]);
+}

@@ -1,0 +1,122 @@
+/**
+ * EC2 instance types the synth-time capacity check knows: vCPUs, installed memory, and the memory
+ * the instance registers with ECS, which is what task placement uses.
+ *
+ * How the registered figure is derived (an estimate, not a measurement):
+ * - The ECS agent registers the memory the operating system reports (Docker's ReadMemInfo, i.e.
+ *   MemTotal) minus ECS_RESERVED_MEMORY ("Reserving Amazon ECS Linux container instance memory",
+ *   https://docs.aws.amazon.com/AmazonECS/latest/developerguide/memory-management.html). The
+ *   agent's default reservation is 0 and the platform sets none, so the figure is MemTotal.
+ * - MemTotal is below the installed memory because the kernel and firmware keep some. AWS
+ *   publishes one example (m4.large: 8192 MiB installed, 8373026816 bytes = 7985 MiB registered,
+ *   2.5 % less, on the older Amazon Linux ECS AMI); measurements on that AMI published for t2
+ *   types show 3 to 3.5 % on small sizes (t2.micro 993 MiB of 1024, t2.medium 3952 of 4096).
+ *   Current AMIs on Nitro instances (t3, m5 and later) keep somewhat more.
+ * - So the table takes installed memory minus 5 %, and at least 80 MiB, rounded down: a t3.micro
+ *   (1024 MiB) counts as 944 MiB. Erring low means the check may refuse a task that would just
+ *   fit, never pass one that cannot place. To see the real figure of a running instance:
+ *   `aws ecs describe-container-instances` → registeredResources MEMORY.
+ * CPU registers exactly: 1024 units per vCPU.
+ */
+export interface InstanceType {
+  vcpus: number;
+  /** Installed memory in MiB, as EC2 advertises it. */
+  memoryMiB: number;
+  /** Graviton types run arm64 images only. */
+  arch: "x86_64" | "arm64";
+}
+
+const GIB = 1024;
+
+function sizes(
+  family: string,
+  arch: InstanceType["arch"],
+  table: Array<[size: string, vcpus: number, memoryGiB: number]>,
+): Array<[string, InstanceType]> {
+  return table.map(([size, vcpus, memoryGiB]) => [
+    `${family}.${size}`,
+    { vcpus, memoryMiB: memoryGiB * GIB, arch },
+  ]);
+}
+
+// The burstable families share one shape: 2 vCPUs up to large, then 4 and 8.
+const BURSTABLE: Array<[string, number, number]> = [
+  ["nano", 2, 0.5],
+  ["micro", 2, 1],
+  ["small", 2, 2],
+  ["medium", 2, 4],
+  ["large", 2, 8],
+  ["xlarge", 4, 16],
+  ["2xlarge", 8, 32],
+];
+
+/** Installed vCPUs and memory from the EC2 instance type pages (general purpose, compute, memory). */
+export const INSTANCE_TYPES: ReadonlyMap<string, InstanceType> = new Map([
+  ...sizes("t3", "x86_64", BURSTABLE),
+  ...sizes("t3a", "x86_64", BURSTABLE),
+  ...sizes("t4g", "arm64", BURSTABLE),
+  ...sizes("m5", "x86_64", [
+    ["large", 2, 8],
+    ["xlarge", 4, 16],
+    ["2xlarge", 8, 32],
+  ]),
+  ...sizes("m6i", "x86_64", [
+    ["large", 2, 8],
+    ["xlarge", 4, 16],
+    ["2xlarge", 8, 32],
+  ]),
+  ...sizes("m7g", "arm64", [
+    ["large", 2, 8],
+    ["xlarge", 4, 16],
+  ]),
+  ...sizes("c5", "x86_64", [
+    ["large", 2, 4],
+    ["xlarge", 4, 8],
+  ]),
+  ...sizes("c6i", "x86_64", [
+    ["large", 2, 4],
+    ["xlarge", 4, 8],
+  ]),
+  ...sizes("r5", "x86_64", [
+    ["large", 2, 16],
+    ["xlarge", 4, 32],
+  ]),
+]);
+
+/** Share of installed memory the kernel and firmware are assumed to keep (see above). */
+const KERNEL_SHARE = 0.05;
+const KERNEL_MIN_MIB = 80;
+
+/** The memory an instance of this type registers with ECS, in MiB (an estimate, see above). */
+export function registeredMemoryMiB(type: InstanceType): number {
+  const kept = Math.max(KERNEL_MIN_MIB, Math.ceil(type.memoryMiB * KERNEL_SHARE));
+  return type.memoryMiB - kept;
+}
+
+/** The CPU units an instance of this type registers with ECS. */
+export function registeredCpuUnits(type: InstanceType): number {
+  return type.vcpus * 1024;
+}
+
+/** The known type closest in spelling to `name`, for "did you mean" hints. */
+export function closestInstanceType(name: string): string | undefined {
+  let best: { type: string; distance: number } | undefined;
+  for (const type of INSTANCE_TYPES.keys()) {
+    const distance = editDistance(name, type);
+    if (!best || distance < best.distance) best = { type, distance };
+  }
+  return best && best.distance <= 2 ? best.type : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution);
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}

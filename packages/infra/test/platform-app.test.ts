@@ -1,0 +1,158 @@
+import { fileURLToPath } from "node:url";
+import { ConfigError } from "@repo/platform-config/errors";
+import { type LoadedPlatform, loadPlatform } from "@repo/platform-config/load";
+import * as cdk from "aws-cdk-lib";
+import * as s3 from "aws-cdk-lib/aws-s3";
+import { AwsSolutionsChecks } from "cdk-nag";
+import { describe, expect, test } from "vitest";
+import { addPlatformStack, awsEnvironments, cdkJsonContext } from "../src/platform-app.js";
+import type { AwsEnvironment } from "../src/platform-stack.js";
+import { newApp, platformFixture, resolvedApp } from "./support/platform.js";
+
+const REPO_ROOT = fileURLToPath(new URL("../../..", import.meta.url));
+
+/** The violations AwsSolutions reports for a stack, as "rule path" lines. */
+function nagFindings(stack: cdk.Stack): string[] {
+  const report = new AwsSolutionsChecks().validateScope(stack);
+  return report.violations.flatMap((violation) =>
+    violation.violatingResources.map(
+      (resource) => `${violation.severity} ${violation.ruleName} ${resource.constructPath}`,
+    ),
+  );
+}
+
+describe("the real app's platform stacks", () => {
+  const loaded = loadPlatform({ cwd: REPO_ROOT });
+
+  test("one platform stack per AWS environment, named by awsNames, with an explicit env", () => {
+    // GIVEN platform.config.json (local, staging, prod)
+    // WHEN the platform stacks are added
+    const app = newApp();
+    const stacks = awsEnvironments(loaded).map((environment) =>
+      addPlatformStack(app, loaded, environment),
+    );
+
+    // THEN local gets none, staging and prod one each
+    expect(stacks.map((stack) => [stack.stackName, stack.account, stack.region])).toEqual([
+      ["platform-staging-platform", "111111111111", "eu-west-1"],
+      ["platform-prod-platform", "222222222222", "eu-west-1"],
+    ]);
+    // AND prod (no domain of its own) lives under the platform domain
+    expect(stacks[1]?.resources.domain).toBe("example.com");
+  });
+
+  test("cdk-nag AwsSolutions: no unacknowledged error or warning", () => {
+    // GIVEN the real config's platform stacks
+    const app = newApp();
+    const stacks = awsEnvironments(loaded).map((environment) =>
+      addPlatformStack(app, loaded, environment),
+    );
+    app.synth();
+
+    // WHEN AwsSolutions checks every stack / THEN nothing is left over
+    for (const stack of stacks) expect(nagFindings(stack)).toEqual([]);
+  });
+
+  test("cdk-nag AwsSolutions: the private network with EC2 capacity has no finding either", () => {
+    // GIVEN the variant with the most resources: NAT gateways, an Auto Scaling group
+    const { app, stack } = platformFixture({
+      environment: {
+        network: "private",
+        availabilityZones: ["eu-west-1a", "eu-west-1b", "eu-west-1c"],
+      },
+      apps: [resolvedApp({ name: "api", capacity: "ec2" }), resolvedApp({ name: "web" })],
+    });
+    app.synth();
+
+    // WHEN / THEN
+    expect(nagFindings(stack)).toEqual([]);
+  });
+
+  test("every acknowledgement has a reason", () => {
+    // GIVEN the EC2 variant, which acknowledges the most
+    const { stack } = platformFixture({ apps: [resolvedApp({ capacity: "ec2" })] });
+
+    // WHEN the acknowledgements are collected from the construct tree
+    const acknowledged = stack.node
+      .findAll()
+      .flatMap((construct) => construct.node.metadata)
+      .filter((entry) => entry.type === cdk.Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((entry) => Object.entries(entry.data as Record<string, string>));
+
+    // THEN each one explains itself
+    expect(acknowledged.length).toBeGreaterThan(0);
+    for (const [, reason] of acknowledged) expect(reason.length).toBeGreaterThan(40);
+  });
+});
+
+describe("environments sharing an account", () => {
+  const base = loadPlatform({ cwd: REPO_ROOT });
+  const sameAccount = (prod: Record<string, unknown> = {}): LoadedPlatform => ({
+    ...base,
+    platform: {
+      ...base.platform,
+      environments: {
+        ...base.platform.environments,
+        prod: { ...(base.platform.environments.prod as object), account: "111111111111", ...prod },
+      } as unknown as LoadedPlatform["platform"]["environments"],
+    },
+  });
+
+  test("the second one must name the first one's OIDC provider", () => {
+    // GIVEN staging and prod in one account, neither naming a provider
+    // WHEN / THEN
+    expect(() => awsEnvironments(sameAccount())).toThrow(ConfigError);
+    expect(() => awsEnvironments(sameAccount())).toThrow(
+      /^platform\.config\.json: environments\.prod\.githubOidcProviderArn = \(missing\): is required: environments staging and prod share account 111111111111.*Fix: set environments\.prod\.githubOidcProviderArn to "arn:aws:iam::111111111111:oidc-provider\/token\.actions\.githubusercontent\.com" and deploy staging's platform first/,
+    );
+  });
+
+  test("naming it is enough", () => {
+    // GIVEN prod names the provider
+    const loaded = sameAccount({
+      githubOidcProviderArn:
+        "arn:aws:iam::111111111111:oidc-provider/token.actions.githubusercontent.com",
+    });
+
+    // WHEN / THEN
+    expect(awsEnvironments(loaded).map((environment: AwsEnvironment) => environment.name)).toEqual([
+      "staging",
+      "prod",
+    ]);
+  });
+});
+
+describe("cdk.json", () => {
+  test("enables the recommended feature flags and turns off CLI telemetry", () => {
+    const context = cdkJsonContext();
+    expect(context["cli-telemetry"]).toBe(false);
+    expect(context["@aws-cdk/core:validateAgainstDefaultRules"]).toBe(true);
+    expect(context["@aws-cdk/aws-ec2:restrictDefaultSecurityGroup"]).toBe(true);
+    expect(context["@aws-cdk/core:explicitStackTags"]).toBe(true);
+  });
+
+  test.each([
+    [
+      true,
+      /ERROR BucketNameTypo: Additional properties are not allowed.*\(CloudFormation Validate\)/s,
+    ],
+    [false, null],
+  ])(
+    "with validateAgainstDefaultRules = %s a CloudFormation rule violation fails synth: %s",
+    (flag, error) => {
+      // GIVEN an app with cdk.json's context and a resource CloudFormation would reject
+      const app = new cdk.App({
+        context: { ...cdkJsonContext(), "@aws-cdk/core:validateAgainstDefaultRules": flag },
+      });
+      const stack = new cdk.Stack(app, "Broken", {
+        env: { account: "111111111111", region: "eu-west-1" },
+      });
+      const bucket = new s3.CfnBucket(stack, "Bucket");
+      bucket.addPropertyOverride("BucketNameTypo", "x");
+
+      // WHEN / THEN
+      if (error) expect(() => app.synth()).toThrow(error);
+      else expect(() => app.synth()).not.toThrow();
+    },
+  );
+});

@@ -1,0 +1,123 @@
+import { ConfigError } from "@repo/platform-config/errors";
+import { Match } from "aws-cdk-lib/assertions";
+import { describe, expect, test } from "vitest";
+import { type AwsEnvironment, PlatformStack } from "../src/platform-stack.js";
+import {
+  awsEnvironment,
+  newApp,
+  PROJECT,
+  platformFixture,
+  resolvedApp,
+} from "./support/platform.js";
+
+/** The template with what may change between CDK versions (asset hashes) replaced. */
+function stableTemplate(template: Record<string, unknown>): unknown {
+  return JSON.parse(JSON.stringify(template).replace(/[0-9a-f]{64}/g, "<asset-hash>"));
+}
+
+describe("PlatformStack", () => {
+  test("synthesizes the default staging platform (snapshot)", () => {
+    // GIVEN / WHEN the staging environment of platform.config.json with apps api and web
+    const { stack, template } = platformFixture();
+
+    // THEN the stack targets the configured account and region explicitly
+    expect(stack.account).toBe("111111111111");
+    expect(stack.region).toBe("eu-west-1");
+    expect(stack.availabilityZones).toEqual(["eu-west-1a", "eu-west-1b"]);
+    // AND the template is the reviewed one
+    expect(stableTemplate(template.toJSON())).toMatchSnapshot();
+  });
+
+  test("the contract carries the environment, network choice and shared resources", () => {
+    // GIVEN / WHEN the default (public) platform
+    const { stack } = platformFixture();
+    const { resources } = stack;
+
+    // THEN
+    expect(resources).toMatchObject({
+      project: "platform",
+      environment: "staging",
+      domain: "staging.example.com",
+      assignPublicIp: true,
+      ec2Capacity: undefined,
+    });
+    expect(resources.httpsListener).toBe(stack.loadBalancerConstruct.httpsListener);
+    expect(resources.loadBalancerSecurityGroup).toBe(stack.loadBalancerConstruct.securityGroup);
+    expect(resources.hostedZone.hostedZoneId).toBe("Z0000000000STAGING");
+    expect(resources.hostedZone.zoneName).toBe("staging.example.com");
+    expect(resources.deployRole).toBe(stack.deployRole?.role);
+  });
+
+  test("tags every resource except the image parameters", () => {
+    // GIVEN / WHEN the platform as bin/app.ts tags it
+    const { template } = platformFixture();
+
+    // THEN tagged resources carry project, environment and managed-by
+    template.hasResourceProperties("AWS::ECS::Cluster", {
+      Tags: Match.arrayWith([
+        { Key: "environment", Value: "staging" },
+        { Key: "managed-by", Value: "cdk" },
+        { Key: "project", Value: "platform" },
+      ]),
+    });
+    // AND the SSM parameters carry none (see AppRegistry)
+    for (const parameter of Object.values(template.findResources("AWS::SSM::Parameter"))) {
+      expect(parameter.Properties).not.toHaveProperty("Tags");
+    }
+  });
+
+  test("a missing hostedZoneId fails with the environment, the field and the fix", () => {
+    // GIVEN an AWS environment without hostedZoneId
+    const { hostedZoneId: _omitted, ...environment } = awsEnvironment();
+
+    // WHEN the platform stack is built
+    const build = () =>
+      new PlatformStack(newApp(), "platform-staging-platform", {
+        project: PROJECT,
+        environment: environment as AwsEnvironment,
+        apps: [resolvedApp()],
+      });
+
+    // THEN a ConfigError names all three
+    expect(build).toThrow(ConfigError);
+    expect(build).toThrow(
+      /^platform\.config\.json: environments\.staging\.hostedZoneId = \(missing\): is required to deploy staging to AWS.*Fix: create a public hosted zone for staging\.example\.com in Route 53.*set environments\.staging\.hostedZoneId to its id/,
+    );
+  });
+
+  test.each<[string, Partial<AwsEnvironment>, RegExp]>([
+    [
+      "a single zone",
+      { availabilityZones: ["eu-west-1a"] },
+      /Network: availabilityZones = \["eu-west-1a"\]: names 1 zone/,
+    ],
+    [
+      "zones of another region",
+      { availabilityZones: ["us-east-1a", "us-east-1b"] },
+      /us-east-1a is not a zone of the stack's region eu-west-1/,
+    ],
+    [
+      "a malformed EC2 instance type",
+      { ec2: { instanceType: "large", minInstances: 1, maxInstances: 2 } },
+      /Cluster: ec2Capacity.instanceType = "large"/,
+    ],
+    [
+      "a retention CloudWatch Logs lacks",
+      { logRetentionDays: 10 },
+      /AppApi: logRetentionDays = 10: is not a retention period/,
+    ],
+  ])("refuses an environment with %s", (_name, overrides, message) => {
+    // GIVEN / WHEN / THEN the construct at fault is named with its prop, value and fix
+    expect(() => platformFixture({ environment: overrides })).toThrow(message);
+  });
+
+  test("refuses two apps whose names map to one construct id", () => {
+    // GIVEN apps web-admin and web--admin
+    const apps = [resolvedApp({ name: "web-admin" }), resolvedApp({ name: "web--admin" })];
+
+    // WHEN / THEN
+    expect(() => platformFixture({ apps })).toThrow(
+      /apps "web--admin" and "web-admin" would share the construct id AppWebAdmin|apps "web-admin" and "web--admin" would share the construct id AppWebAdmin/,
+    );
+  });
+});
