@@ -28,7 +28,12 @@ import {
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
-import { apiTaskDefinition, apiTaskTags } from "../src/aws/__tests__/fixtures/task-definition.js";
+import {
+  apiApp,
+  apiTaskDefinition,
+  apiTaskTags,
+  prodEnvironment,
+} from "../src/aws/__tests__/fixtures/task-definition.js";
 import { AwsTarget } from "../src/aws/aws-target.js";
 import { createAwsClients } from "../src/aws/clients.js";
 import { memoryReporter } from "../src/output.js";
@@ -117,35 +122,23 @@ ecs.on(DescribeServicesCommand).callsFake(() => {
   };
 });
 
-const environment = {
-  name: "prod",
-  kind: "aws" as const,
-  account: ACCOUNT,
-  region: REGION,
-  domain: "example.com",
-  registry: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com`,
-  availabilityZones: ["eu-west-1a", "eu-west-1b"],
-  network: "public" as const,
-  logRetentionDays: 30,
-};
-const app = {
-  name: "api",
-  packageName: "@repo/api",
-  version: "0.2.0",
-  dir: "/repo/apps/api",
-  subdomain: "api",
-  url: "https://api.example.com",
-  port: 8080,
-  healthCheckPath: "/healthz",
-  cpu: 256,
-  memory: 512,
-  desiredCount: 2,
-  minCount: 2,
-  maxCount: 4,
-  capacity: "fargate" as const,
-  environment: {},
-  secrets: {},
-};
+const environment = prodEnvironment;
+const app = apiApp;
+/** A target whose waits advance a virtual clock instead of taking time. */
+function virtualTarget() {
+  return new AwsTarget({
+    clients: createAwsClients(REGION),
+    project: "platform",
+    environment,
+    reporter: memoryReporter(),
+    env: {},
+    now: () => clock,
+    sleep: async (ms) => {
+      clock += ms;
+    },
+  });
+}
+
 const input = {
   app,
   image: "platform/api:222222222222",
@@ -156,17 +149,7 @@ const options = { dryRun: false, timeoutMs: 15 * 60_000, signal: new AbortContro
 
 // 1. Calls per minute while waiting, on a virtual clock (sleep advances it).
 clock = Date.parse("2026-11-25T10:00:00Z");
-const virtual = new AwsTarget({
-  clients: createAwsClients(REGION),
-  project: "platform",
-  environment,
-  reporter: memoryReporter(),
-  env: {},
-  now: () => clock,
-  sleep: async (ms) => {
-    clock += ms;
-  },
-});
+const virtual = virtualTarget();
 await virtual.release(input, options);
 const waiting = calls.filter((at) => at >= started);
 const minutes = DEPLOYMENT_MS / 60_000;
@@ -183,17 +166,7 @@ for (let i = 0; i < 20; i++) {
   calls.length = 0;
   started = 0;
   clock = Date.parse("2026-11-25T10:00:00Z");
-  const instant = new AwsTarget({
-    clients: createAwsClients(REGION),
-    project: "platform",
-    environment,
-    reporter: memoryReporter(),
-    env: {},
-    now: () => clock,
-    sleep: async (ms) => {
-      clock += ms;
-    },
-  });
+  const instant = virtualTarget();
   const begin = performance.now();
   await instant.release(input, options);
   runs.push(performance.now() - begin);

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { appendFileSync } from "node:fs";
 
 /** GitHub Actions' workflow commands need %, CR and LF escaped in their data. */
@@ -24,6 +25,21 @@ export class GitHubActions {
   error(title: string, message: string): void {
     if (this.active)
       this.out.write(`::error title=${escapeProperty(title)}::${escapeData(message)}\n`);
+  }
+
+  /**
+   * A step output ($GITHUB_OUTPUT), for later steps and the job's `environment.url`
+   * (`${{ steps.<id>.outputs.<name> }}`).
+   */
+  output(name: string, value: string): void {
+    const file = this.env.GITHUB_OUTPUT;
+    if (!this.active || !file) return;
+    if (!/[\r\n]/.test(value)) {
+      appendFileSync(file, `${name}=${value}\n`);
+      return;
+    }
+    const delimiter = `ghadelimiter_${randomBytes(8).toString("hex")}`;
+    appendFileSync(file, `${name}<<${delimiter}\n${value}\n${delimiter}\n`);
   }
 
   /** Markdown appended to the job summary ($GITHUB_STEP_SUMMARY). */

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { type ConfigProblem, HiddenValue } from "./errors.js";
+import { closestSpelling } from "./spelling.js";
 
 // Turns zod's issues into ConfigProblems. zod's own messages ("Invalid input: expected number,
 // received string") say nothing about what to write instead; the schema's descriptions do.
@@ -90,31 +91,15 @@ function allowedKeys(root: z.ZodType, path: readonly PropertyKey[]): string[] {
   return inner instanceof z.ZodObject ? Object.keys(inner.shape) : [];
 }
 
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution);
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
-}
-
 /** The allowed key a typo most likely meant, if one is close enough to suggest. */
 function closest(key: string, allowed: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Math.max(2, Math.floor(key.length / 3)) + 1;
-  for (const candidate of allowed) {
-    const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  return best;
+  const byLowerCase = new Map(allowed.map((candidate) => [candidate.toLowerCase(), candidate]));
+  const match = closestSpelling(
+    key.toLowerCase(),
+    byLowerCase.keys(),
+    Math.max(2, Math.floor(key.length / 3)),
+  );
+  return match === undefined ? undefined : byLowerCase.get(match);
 }
 
 function kindOf(value: unknown): string {

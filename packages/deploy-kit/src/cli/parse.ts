@@ -14,6 +14,9 @@ export const COMMANDS = [
 ] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
+/** The commands that make (build) or take (the others) an image archive. */
+const ARCHIVE_COMMANDS: readonly string[] = ["build", "push", "release", "deploy"];
+
 export interface GlobalOptions {
   env: string;
   json: boolean;
@@ -27,6 +30,11 @@ export interface GlobalOptions {
   to: string | undefined;
   /** Another platform config file than the repository's platform.config.json. */
   configFile: string | undefined;
+  /**
+   * build: also save the images to this file (`docker save`); push, release, deploy: load the
+   * images from it instead of building them (`docker load`). How CI builds once and promotes.
+   */
+  archive: string | undefined;
 }
 
 export type Parsed =
@@ -60,6 +68,8 @@ Options:
       --no-wait           return once the release has started (aws)
       --to <ref>          rollback target: a commit (or its prefix) or a release id
       --config <file>     platform config file [<repository root>/platform.config.json]
+      --archive <file>    build: also save the image to <file>; push, release, deploy: take
+                          the image from <file> (made by build --archive) instead of building
   -h, --help              this help
       --version           deploy-kit's version
 
@@ -109,6 +119,7 @@ export function parseArgv(argv: readonly string[]): Parsed {
     timeoutMs: values.timeout === undefined ? undefined : parseDuration(values.timeout),
     to: values.to,
     configFile: values.config,
+    archive: values.archive,
   };
   if (
     (command === "rollback" || command === "releases" || command === "diagnose") &&
@@ -120,6 +131,14 @@ export function parseArgv(argv: readonly string[]): Parsed {
   }
   if (command !== "rollback" && options.to !== undefined) {
     throw new UsageError(`--to only applies to rollback (got it with ${command}).`);
+  }
+  if (options.archive !== undefined && !ARCHIVE_COMMANDS.includes(command)) {
+    throw new UsageError(
+      `--archive only applies to ${ARCHIVE_COMMANDS.join(", ")} (got it with ${command}).`,
+    );
+  }
+  if (options.archive === "") {
+    throw new UsageError("--archive needs a file name, e.g. `--archive api.tar`.");
   }
   if (command === "down" && apps.length > 0) {
     throw new UsageError(
@@ -143,6 +162,7 @@ function parse(argv: readonly string[]) {
       timeout: { type: "string" },
       to: { type: "string" },
       config: { type: "string" },
+      archive: { type: "string" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean" },
     },

@@ -6,6 +6,7 @@ import { checkAborted } from "../errors.js";
 import { revision } from "../git.js";
 import { inputsHash } from "../inputs.js";
 import { imageRef, LABEL, openProject, type Project } from "../project.js";
+import { saveArchive } from "./archive.js";
 
 export interface BuiltApp {
   app: string;
@@ -138,5 +139,14 @@ export async function run(context: CommandContext, deps: BuildDeps = {}) {
   const docker = deps.docker ?? new DockerCli(context.env);
   await docker.ping();
   const built = await buildApps(context, project, docker);
-  return { dryRun: context.options.dryRun, apps: built };
+  // --archive: also save the images, for the jobs that push and release them (build once).
+  const archive =
+    context.options.archive === undefined
+      ? undefined
+      : await saveArchive(
+          context,
+          docker,
+          built.map((b) => b.image),
+        );
+  return { dryRun: context.options.dryRun, apps: built, ...(archive ? { archive } : {}) };
 }

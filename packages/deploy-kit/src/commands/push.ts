@@ -7,6 +7,7 @@ import { revision } from "../git.js";
 import { registryAnswers } from "../http.js";
 import { imageRef, openProject, type Project } from "../project.js";
 import { awsClientsFor } from "../targets/index.js";
+import { loadArchive } from "./archive.js";
 
 export interface PushedApp {
   app: string;
@@ -137,6 +138,11 @@ export async function run(
   const docker = deps.docker ?? new DockerCli(context.env);
   await docker.ping();
   const rev = await revision(project.root, context.options.allowDirty);
+  // With --archive the images come from it (checked to be this revision's), not the engine.
+  const loaded =
+    context.options.archive === undefined
+      ? undefined
+      : await loadArchive(context, project, docker, rev);
   const images = project.apps.map((app) => ({
     app: app.name,
     image: imageRef(project, app.name, rev.tag),
@@ -144,5 +150,6 @@ export async function run(
   return {
     dryRun: context.options.dryRun,
     apps: await pushApps(context, project, docker, images, deps.aws),
+    ...(loaded ? { load: loaded } : {}),
   };
 }

@@ -70,6 +70,10 @@ export interface Docker {
     onLine?: (line: string) => void,
     configDir?: string,
   ): Promise<{ digest: string }>;
+  /** `docker save`: the images (with their tags) into one tar archive at `file`. */
+  save(refs: string[], file: string): Promise<void>;
+  /** `docker load`: the images of the archive at `file`; returns what it loaded (tags, else ids). */
+  load(file: string): Promise<string[]>;
   /** `docker login` into `configDir` (a private, temporary DOCKER_CONFIG), password on stdin. */
   login(registry: string, username: string, password: string, configDir: string): Promise<void>;
   networkEnsure(name: string, labels: Record<string, string>): Promise<void>;
@@ -236,6 +240,32 @@ export class DockerCli implements Docker {
     const digest = /digest: (sha256:[0-9a-f]{64})/.exec(result.stdout)?.[1];
     if (!digest) throw new DeployError(`Pushed ${ref}, but docker printed no digest.`);
     return { digest };
+  }
+
+  async save(refs: string[], file: string): Promise<void> {
+    const result = await this.exec(["save", "-o", file, ...refs]);
+    if (result.code !== 0) {
+      throw new DeployError(
+        `Saving ${refs.join(", ")} to ${file} failed: ${firstLine(result.stderr) || `exit ${result.code}`}`,
+        { hint: "Check that the folder exists and has room for the image." },
+      );
+    }
+  }
+
+  async load(file: string): Promise<string[]> {
+    const result = await this.exec(["load", "-i", file]);
+    if (result.code !== 0) {
+      throw new DeployError(
+        `Loading the image archive ${file} failed: ${firstLine(result.stderr) || `exit ${result.code}`}`,
+        {
+          hint: "Is it a `docker save` archive (`deploy-kit build <app> --archive <file>` makes one)?",
+        },
+      );
+    }
+    // "Loaded image: <name>:<tag>" per tagged image, "Loaded image ID: sha256:..." per untagged one.
+    return [...result.stdout.matchAll(/^Loaded image(?: ID)?: (\S+)\s*$/gm)].map(
+      (match) => match[1] as string,
+    );
   }
 
   async login(

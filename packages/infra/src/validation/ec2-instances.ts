@@ -1,3 +1,5 @@
+import { closestSpelling } from "@repo/platform-config/spelling";
+
 /**
  * EC2 instance types the synth-time capacity check knows: vCPUs, installed memory, and the memory
  * the instance registers with ECS, which is what task placement uses.
@@ -100,23 +102,5 @@ export function registeredCpuUnits(type: InstanceType): number {
 
 /** The known type closest in spelling to `name`, for "did you mean" hints. */
 export function closestInstanceType(name: string): string | undefined {
-  let best: { type: string; distance: number } | undefined;
-  for (const type of INSTANCE_TYPES.keys()) {
-    const distance = editDistance(name, type);
-    if (!best || distance < best.distance) best = { type, distance };
-  }
-  return best && best.distance <= 2 ? best.type : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution);
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
+  return closestSpelling(name, INSTANCE_TYPES.keys(), 2);
 }

@@ -21,7 +21,6 @@ import {
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
-import type { ResolvedApp } from "@repo/platform-config/resolve";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DeployError, InterruptedError } from "../../errors.js";
@@ -30,8 +29,10 @@ import { AwsTarget } from "../aws-target.js";
 import { createAwsClients } from "../clients.js";
 import {
   ACCOUNT,
+  apiApp,
   apiTaskDefinition,
   apiTaskTags,
+  prodEnvironment,
   REGION,
   REPO_URI,
 } from "./fixtures/task-definition.js";
@@ -51,36 +52,8 @@ const DIGEST = `sha256:${"c".repeat(64)}`;
 const OLD = "ecs-svc/1111111111111111111";
 const NEW = "ecs-svc/2222222222222222222";
 
-const app = {
-  name: "api",
-  packageName: "@repo/api",
-  version: "0.2.0",
-  dir: "/repo/apps/api",
-  subdomain: "api",
-  url: "https://api.example.com",
-  port: 8080,
-  healthCheckPath: "/healthz",
-  cpu: 256,
-  memory: 512,
-  desiredCount: 2,
-  minCount: 2,
-  maxCount: 4,
-  capacity: "fargate",
-  environment: {},
-  secrets: {},
-} satisfies ResolvedApp;
-
-const environment = {
-  name: "prod",
-  kind: "aws" as const,
-  account: ACCOUNT,
-  region: REGION,
-  domain: "example.com",
-  registry: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com`,
-  availabilityZones: [`${REGION}a`, `${REGION}b`],
-  network: "public" as const,
-  logRetentionDays: 30,
-};
+const app = apiApp;
+const environment = prodEnvironment;
 
 interface DeploymentShape {
   id: string;

@@ -11,6 +11,7 @@ const defaults = {
   timeoutMs: undefined,
   to: undefined,
   configFile: undefined,
+  archive: undefined,
 };
 
 describe("parseArgv", () => {
@@ -58,6 +59,30 @@ describe("parseArgv", () => {
       ["diagnose", "web", "--env", "staging"],
       { command: "diagnose", apps: ["web"], options: { ...defaults, env: "staging" } },
     ],
+    [
+      ["build", "api", "--archive", "api.tar"],
+      { command: "build", apps: ["api"], options: { ...defaults, archive: "api.tar" } },
+    ],
+    [
+      ["push", "api", "--env", "prod", "--archive", "/tmp/image/api.tar"],
+      {
+        command: "push",
+        apps: ["api"],
+        options: { ...defaults, env: "prod", archive: "/tmp/image/api.tar" },
+      },
+    ],
+    [
+      ["deploy", "api", "-e", "staging", "--archive=api.tar"],
+      {
+        command: "deploy",
+        apps: ["api"],
+        options: { ...defaults, env: "staging", archive: "api.tar" },
+      },
+    ],
+    [
+      ["release", "api", "--archive", "api.tar"],
+      { command: "release", apps: ["api"], options: { ...defaults, archive: "api.tar" } },
+    ],
   ])("%j", (argv, expected) => {
     expect(parseArgv(argv)).toEqual({ kind: "run", ...expected });
   });
@@ -89,6 +114,13 @@ describe("parseArgv", () => {
     [["deploy", "--to", "abc"], /--to only applies to rollback/],
     [["down", "api"], /down takes no app/],
     [["deploy", "--timeout", "soon"], /--timeout "soon" is not a duration/],
+    [
+      ["status", "--archive", "api.tar"],
+      /--archive only applies to build, push, release, deploy \(got it with status\)/,
+    ],
+    [["rollback", "api", "--archive", "api.tar"], /--archive only applies to .*rollback/],
+    [["build", "--archive"], /--archive.*argument missing|argument/],
+    [["build", "--archive="], /--archive needs a file name/],
   ])("%j is a usage error", (argv, message) => {
     expect(() => parseArgv(argv)).toThrow(UsageError);
     expect(() => parseArgv(argv)).toThrow(message);
