@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import {
   BatchGetImageCommand,
   DescribeImagesCommand,
@@ -22,7 +25,7 @@ import {
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { DeployError, InterruptedError } from "../../errors.js";
 import { memoryReporter } from "../../output.js";
 import { AwsTarget } from "../aws-target.js";
@@ -309,6 +312,67 @@ describe("AwsTarget.release", () => {
     expect(reporter.lines).toContain(
       "  completed: desired 2, running 2, pending 0, failed 0, healthy in the target group 2",
     );
+  });
+
+  it("in GitHub Actions, writes the job summary on success and an ::error annotation on failure", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "gha-summary-"));
+    const summary = path.join(dir, "summary.md");
+    writeFileSync(summary, "");
+    const printed: string[] = [];
+    const write = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
+      printed.push(String(chunk));
+      return true;
+    });
+    try {
+      mockHappyPath();
+      ecs
+        .on(DescribeServicesCommand)
+        .resolvesOnce({ services: [steady] })
+        .resolvesOnce({ services: [steady] })
+        .resolves({ services: [done] });
+      const github = { GITHUB_ACTIONS: "true", GITHUB_STEP_SUMMARY: summary };
+      await target(github).target.release(input, options());
+      const markdown = readFileSync(summary, "utf8");
+      expect(markdown).toContain("### api released to prod");
+      for (const row of [
+        "| App | api |",
+        "| Environment | prod |",
+        `| Commit | ${"2".repeat(40)} |`,
+        `| Image | ${REPO_URI}@${DIGEST} |`,
+        `| Task definition | ${td(8)} |`,
+        "| URL | https://api.example.com |",
+      ]) {
+        expect(markdown).toContain(row);
+      }
+
+      ecs
+        .on(DescribeServicesCommand)
+        .resolvesOnce({ services: [steady] })
+        .resolvesOnce({ services: [steady] })
+        .resolves({
+          services: [
+            service([
+              {
+                id: NEW,
+                status: "PRIMARY",
+                taskDefinition: td(8),
+                rolloutState: "FAILED",
+                rolloutStateReason: "ECS deployment circuit breaker: tasks failed to start.",
+              },
+            ]),
+          ],
+        });
+      await target(github)
+        .target.release(input, options())
+        .catch(() => undefined);
+      expect(printed.join("")).toMatch(
+        /^::error title=api%3A release failed::The release of api 222222222222 to prod failed/m,
+      );
+      expect(readFileSync(summary, "utf8")).toContain("### api: release to prod failed");
+    } finally {
+      write.mockRestore();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("does not call it done while the target group has not seen the new tasks healthy", async () => {
