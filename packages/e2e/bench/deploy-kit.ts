@@ -7,9 +7,9 @@
 import { spawnSync } from "node:child_process";
 import { Agent } from "node:http";
 import path from "node:path";
+import { RepoCopy } from "@repo/test-kit/repo-copy";
 import { CLI, deployKit, steadyLoad } from "../src/deploy-kit-cli.js";
 import { freePort, repoRoot } from "../src/docker.js";
-import { RepoCopy } from "../src/repo-copy.js";
 
 const median = (values: number[]) =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;

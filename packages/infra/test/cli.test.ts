@@ -3,6 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { loadPlatform } from "@repo/platform-config/load";
+import { awsNames } from "@repo/platform-config/names";
 import { afterAll, describe, expect, test } from "vitest";
 
 const INFRA = fileURLToPath(new URL("..", import.meta.url));
@@ -43,7 +45,7 @@ describe("the CDK app from the command line", () => {
       timeout: 170_000,
     });
 
-    // THEN it succeeds and writes the platform and service stacks of staging and prod
+    // THEN it succeeds and writes the platform stack and the service stacks of every AWS environment
     expect(result.stderr).not.toMatch(/credentials|ERROR/);
     expect(result.status).toBe(0);
     const manifest = JSON.parse(readFileSync(path.join(out, "manifest.json"), "utf8")) as {
@@ -54,17 +56,20 @@ describe("the CDK app from the command line", () => {
       .filter(([, artifact]) => artifact.type === "aws:cloudformation:stack")
       .map(([name]) => name)
       .sort();
-    expect(stacks).toEqual([
-      "platform-prod-app-api",
-      "platform-prod-app-web",
-      "platform-prod-platform",
-      "platform-staging-app-api",
-      "platform-staging-app-web",
-      "platform-staging-platform",
+    // (the repository's own config, whatever npm run setup and the team made of it)
+    const { platform, apps } = loadPlatform({ cwd: INFRA });
+    const environments = Object.keys(platform.environments).filter((name) => name !== "local");
+    const expected = environments.flatMap((env) => [
+      ...apps.map((app) => awsNames(platform.project, env).app(app.name).stack),
+      awsNames(platform.project, env).platformStack,
     ]);
+    expect(stacks).toEqual(expected.sort());
     // AND nothing was left to look up in an account
     expect(manifest.missing).toBeUndefined();
-    expect(existsSync(path.join(out, "platform-staging-platform.template.json"))).toBe(true);
+    for (const env of environments) {
+      const template = `${awsNames(platform.project, env).platformStack}.template.json`;
+      expect(existsSync(path.join(out, template))).toBe(true);
+    }
   }, 180_000);
 
   test("a config that cannot deploy prints its problem and exits 2, without a stack trace", () => {

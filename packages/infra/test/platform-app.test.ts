@@ -1,15 +1,18 @@
-import { fileURLToPath } from "node:url";
+import { rmSync } from "node:fs";
 import { ConfigError } from "@repo/platform-config/errors";
 import { type LoadedPlatform, loadPlatform } from "@repo/platform-config/load";
+import { writeTemplateRepo } from "@repo/test-kit/template-repo";
 import * as cdk from "aws-cdk-lib";
 import * as s3 from "aws-cdk-lib/aws-s3";
 import { AwsSolutionsChecks } from "cdk-nag";
-import { describe, expect, test } from "vitest";
+import { afterAll, describe, expect, test } from "vitest";
 import { addPlatformStack, awsEnvironments, cdkJsonContext } from "../src/platform-app.js";
 import type { AwsEnvironment } from "../src/platform-stack.js";
 import { newApp, platformFixture, resolvedApp } from "./support/platform.js";
 
-const REPO_ROOT = fileURLToPath(new URL("../../..", import.meta.url));
+// The template's config as it ships: the repository's own is the team's to change (npm run setup).
+const TEMPLATE = writeTemplateRepo();
+afterAll(() => rmSync(TEMPLATE, { recursive: true, force: true }));
 
 /** The violations AwsSolutions reports for a stack, as "rule path" lines. */
 function nagFindings(stack: cdk.Stack): string[] {
@@ -21,11 +24,11 @@ function nagFindings(stack: cdk.Stack): string[] {
   );
 }
 
-describe("the real app's platform stacks", () => {
-  const loaded = loadPlatform({ cwd: REPO_ROOT });
+describe("the template's platform stacks", () => {
+  const loaded = loadPlatform({ cwd: TEMPLATE });
 
   test("one platform stack per AWS environment, named by awsNames, with an explicit env", () => {
-    // GIVEN platform.config.json (local, staging, prod)
+    // GIVEN the template's platform.config.json (local, staging, prod)
     // WHEN the platform stacks are added
     const app = newApp();
     const stacks = awsEnvironments(loaded).map((environment) =>
@@ -42,7 +45,7 @@ describe("the real app's platform stacks", () => {
   });
 
   test("cdk-nag AwsSolutions: no unacknowledged error or warning", () => {
-    // GIVEN the real config's platform stacks
+    // GIVEN the template config's platform stacks
     const app = newApp();
     const stacks = awsEnvironments(loaded).map((environment) =>
       addPlatformStack(app, loaded, environment),
@@ -86,7 +89,7 @@ describe("the real app's platform stacks", () => {
 });
 
 describe("environments sharing an account", () => {
-  const base = loadPlatform({ cwd: REPO_ROOT });
+  const base = loadPlatform({ cwd: TEMPLATE });
   const sameAccount = (prod: Record<string, unknown> = {}): LoadedPlatform => ({
     ...base,
     platform: {

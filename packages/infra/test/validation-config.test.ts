@@ -1,27 +1,20 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { ConfigError } from "@repo/platform-config/errors";
 import { loadPlatform } from "@repo/platform-config/load";
+import { writeTemplateRepo } from "@repo/test-kit/template-repo";
 import { afterEach, describe, expect, test } from "vitest";
 
 // Subdomains, ports and counts are validated by @repo/platform-config when the config loads,
 // before any stack is built; the infra does not check them again. This shows the order holds
-// on a copy of this repository's own config and manifests.
+// on the template's config and sample manifests.
 
-const REPO_ROOT = path.resolve(import.meta.dirname, "../../..");
 const copies: string[] = [];
 
-/** A temp copy of the repository's platform config and app manifests. */
+/** The template's platform config and sample manifests, in a temp folder. */
 function copyRepo(): string {
-  const root = mkdtempSync(path.join(os.tmpdir(), "infra-config-"));
+  const root = writeTemplateRepo();
   copies.push(root);
-  cpSync(path.join(REPO_ROOT, "platform.config.json"), path.join(root, "platform.config.json"));
-  for (const app of ["api", "web"]) {
-    for (const file of ["deploy.json", "package.json"]) {
-      cpSync(path.join(REPO_ROOT, "apps", app, file), path.join(root, "apps", app, file));
-    }
-  }
   return root;
 }
 
@@ -41,7 +34,7 @@ afterEach(() => {
 });
 
 describe("manifests are validated when the config loads, before synth", () => {
-  test("the repository's own config loads", () => {
+  test("the template's config loads", () => {
     expect(loadPlatform({ cwd: copyRepo() }).apps.map((app) => app.name)).toEqual(["api", "web"]);
   });
 

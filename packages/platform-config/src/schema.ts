@@ -28,7 +28,11 @@ export const ENV_VAR_NAME = /^[A-Z_][A-Z0-9_]*$/;
 // Project and environment names start with a letter: they begin CloudFormation stack names
 // and DEPLOY_ENV (see server-kit's env), which both require one.
 const PROJECT = /^[a-z](?:[a-z0-9-]{0,18}[a-z0-9])?$/;
-const ENVIRONMENT_NAME = /^[a-z][a-z0-9-]{0,14}[a-z0-9]$/;
+/** An AWS environment's name in platform.config.json (`local` is built in). */
+export const ENVIRONMENT_NAME = /^[a-z][a-z0-9-]{0,14}[a-z0-9]$/;
+/** What to do about a name that does not match ENVIRONMENT_NAME. */
+export const ENVIRONMENT_NAME_FIX =
+  "name the environment with 2 to 16 lower-case letters, digits and hyphens, starting with a letter and not ending with a hyphen, for example staging or prod";
 const DOMAIN = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const GITHUB_OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/;
 const GITHUB_REPO = /^(?!\.\.?$)[A-Za-z0-9._-]{1,100}$/;
@@ -65,6 +69,62 @@ const registry = z
     "a container registry address host[:port][/path] in lower case, for example 127.0.0.1:5000 or 111111111111.dkr.ecr.eu-west-1.amazonaws.com",
   );
 
+// The fields a person answers one at a time (npm run setup), exported so that every tool checks
+// them with the same rule and explains them with the same words.
+
+/** `project`: the name every container, stack and repository of the platform starts with. */
+export const projectSchema = z
+  .string()
+  .regex(PROJECT)
+  .describe(
+    'the project name used in container, network and repository names: 1 to 20 lower-case letters, digits and hyphens, starting with a letter, for example "platform"',
+  );
+
+/** `domain`: apps live at `<subdomain>.<domain>`. */
+export const domainSchema = z
+  .string()
+  .max(253)
+  .regex(DOMAIN)
+  .describe(
+    'the DNS domain apps live under as <subdomain>.<domain>, in lower case, for example "example.com"',
+  );
+
+/** `github.owner`. */
+export const githubOwnerSchema = z
+  .string()
+  .regex(GITHUB_OWNER)
+  .describe(
+    'the GitHub user or organization: up to 39 letters, digits and single hyphens, for example "example"',
+  );
+
+/** `github.repo`. */
+export const githubRepoSchema = z
+  .string()
+  .regex(GITHUB_REPO)
+  .describe(
+    'the GitHub repository name: up to 100 letters, digits, ".", "_" and "-", for example "platform"',
+  );
+
+/** `environments.<env>.account`. */
+export const awsAccountSchema = z
+  .string()
+  .regex(AWS_ACCOUNT)
+  .describe('the AWS account id as a string of 12 digits, for example "111111111111"');
+
+/** `environments.<env>.region`. */
+export const awsRegionSchema = z
+  .string()
+  .regex(AWS_REGION)
+  .describe('an AWS region code, for example "eu-west-1", "us-gov-west-1" or "ap-southeast-2"');
+
+/** `environments.<env>.hostedZoneId`. */
+export const hostedZoneIdSchema = z
+  .string()
+  .regex(HOSTED_ZONE_ID)
+  .describe(
+    'the Route 53 hosted zone id of the domain: "Z" and up to 32 upper-case letters or digits, for example "Z0123456789ABCDEFGHIJ"',
+  );
+
 const localEnvironmentSchema = z
   .strictObject({
     edgePort: z
@@ -88,14 +148,8 @@ const localEnvironmentSchema = z
 
 const awsEnvironmentSchema = z
   .strictObject({
-    account: z
-      .string()
-      .regex(AWS_ACCOUNT)
-      .describe('the AWS account id as a string of 12 digits, for example "111111111111"'),
-    region: z
-      .string()
-      .regex(AWS_REGION)
-      .describe('an AWS region code, for example "eu-west-1", "us-gov-west-1" or "ap-southeast-2"'),
+    account: awsAccountSchema,
+    region: awsRegionSchema,
     domain: z
       .string()
       .max(253)
@@ -104,13 +158,7 @@ const awsEnvironmentSchema = z
       .describe(
         'the domain apps of this environment live under, as <subdomain>.<domain>, for example "staging.example.com"; default the platform domain',
       ),
-    hostedZoneId: z
-      .string()
-      .regex(HOSTED_ZONE_ID)
-      .optional()
-      .describe(
-        'the Route 53 hosted zone id of the domain: "Z" and up to 32 upper-case letters or digits, for example "Z0123456789ABCDEFGHIJ"',
-      ),
+    hostedZoneId: hostedZoneIdSchema.optional(),
     registry: registry
       .optional()
       .describe(
@@ -190,7 +238,7 @@ const environmentsSchema = z
           message: "is not a valid environment name",
           params: {
             value: name,
-            fix: "name the environment with 2 to 16 lower-case letters, digits and hyphens, starting with a letter and not ending with a hyphen, for example staging or prod",
+            fix: ENVIRONMENT_NAME_FIX,
           },
         });
       }
@@ -208,33 +256,12 @@ const environmentsSchema = z
 export const platformConfigSchema = z
   .strictObject({
     $schema: schemaRef.optional(),
-    project: z
-      .string()
-      .regex(PROJECT)
-      .describe(
-        'the project name used in container, network and repository names: 1 to 20 lower-case letters, digits and hyphens, starting with a letter, for example "platform"',
-      ),
-    domain: z
-      .string()
-      .max(253)
-      .regex(DOMAIN)
-      .describe(
-        'the DNS domain apps live under as <subdomain>.<domain>, in lower case, for example "example.com"',
-      ),
+    project: projectSchema,
+    domain: domainSchema,
     github: z
       .strictObject({
-        owner: z
-          .string()
-          .regex(GITHUB_OWNER)
-          .describe(
-            'the GitHub user or organization: up to 39 letters, digits and single hyphens, for example "example"',
-          ),
-        repo: z
-          .string()
-          .regex(GITHUB_REPO)
-          .describe(
-            'the GitHub repository name: up to 100 letters, digits, ".", "_" and "-", for example "platform"',
-          ),
+        owner: githubOwnerSchema,
+        repo: githubRepoSchema,
       })
       .optional()
       .describe(

@@ -1,5 +1,3 @@
-import { readFileSync } from "node:fs";
-import path from "node:path";
 import {
   errorHandler,
   healthRoutes,
@@ -8,6 +6,7 @@ import {
   requestContext,
 } from "@repo/server-kit/http";
 import type { Logger } from "@repo/server-kit/logger";
+import { staticSite } from "@repo/server-kit/static-site";
 import compression from "compression";
 import express, { type Express } from "express";
 import helmet from "helmet";
@@ -22,7 +21,6 @@ export interface AppDeps {
   staticDir: string;
 }
 
-const IMMUTABLE = "public, max-age=31536000, immutable";
 const NEVER = "no-store";
 
 /**
@@ -30,7 +28,6 @@ const NEVER = "no-store";
  * the SPA fallback, health routes. No listening here (see server.ts).
  */
 export function createApp(deps: AppDeps): Express {
-  const indexHtml = readFileSync(path.join(deps.staticDir, "index.html"));
   const configScript = renderConfigScript({
     apiUrl: deps.env.API_URL,
     environment: deps.env.DEPLOY_ENV,
@@ -65,23 +62,8 @@ export function createApp(deps: AppDeps): Express {
     res.send(configScript);
   });
 
-  app.use(
-    express.static(deps.staticDir, {
-      index: false,
-      setHeaders(res, filePath) {
-        // Vite puts a content hash in every file name under assets/: they never change.
-        const isHashed = filePath.startsWith(path.join(deps.staticDir, "assets") + path.sep);
-        res.setHeader("cache-control", isHashed ? IMMUTABLE : "public, max-age=300");
-      },
-    }),
-  );
-
-  // SPA fallback: a page route (no file extension) gets index.html; a missing file gets a 404.
-  app.get(/^[^.]*$/, (req, res, next) => {
-    if (!req.accepts("html")) return next();
-    res.setHeader("cache-control", NEVER);
-    res.type("html").send(indexHtml);
-  });
+  // The built files, and index.html for every page route (server-kit's static-site).
+  app.use(staticSite({ dir: deps.staticDir }));
 
   app.use(notFound);
   app.use(errorHandler);

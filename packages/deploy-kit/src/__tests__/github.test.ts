@@ -61,3 +61,36 @@ describe("GitHubActions", () => {
     expect(markdownTable([["a|b", "c\nd"]])).toContain("| a\\|b | c d |");
   });
 });
+
+describe("GitHubActions.output", () => {
+  function outputFile() {
+    const dir = mkdtempSync(path.join(tmpdir(), "gha-output-"));
+    dirs.push(dir);
+    const file = path.join(dir, "output");
+    writeFileSync(file, "");
+    return file;
+  }
+
+  it("writes name=value to $GITHUB_OUTPUT, for the deploy workflow's environment URL", () => {
+    const file = outputFile();
+    new GitHubActions({ GITHUB_ACTIONS: "true", GITHUB_OUTPUT: file }).output(
+      "url",
+      "https://api.staging.example.com",
+    );
+    expect(readFileSync(file, "utf8")).toBe("url=https://api.staging.example.com\n");
+  });
+
+  it("writes a value with line breaks between delimiters", () => {
+    const file = outputFile();
+    new GitHubActions({ GITHUB_ACTIONS: "true", GITHUB_OUTPUT: file }).output("notes", "one\ntwo");
+    expect(readFileSync(file, "utf8")).toMatch(
+      /^notes<<(ghadelimiter_[0-9a-f]{16})\none\ntwo\n\1\n$/,
+    );
+  });
+
+  it("writes nothing outside GitHub Actions", () => {
+    const file = outputFile();
+    new GitHubActions({ GITHUB_OUTPUT: file }).output("url", "https://x");
+    expect(readFileSync(file, "utf8")).toBe("");
+  });
+});

@@ -287,16 +287,32 @@ export class DockerCli implements Docker {
   }
 
   async networkEnsure(name: string, labels: Record<string, string>): Promise<void> {
-    if ((await this.exec(["network", "inspect", name])).code === 0) return;
-    const args = ["network", "create", "--driver", "bridge"];
-    for (const [key, value] of Object.entries(labels)) args.push("--label", `${key}=${value}`);
-    const result = await this.exec([...args, name]);
-    // Two deploys in parallel (turbo runs one per app) may both create it: that is fine.
-    if (result.code !== 0 && !/already exists/.test(result.stderr)) {
-      throw new DeployError(
-        `Creating the Docker network ${name} failed: ${firstLine(result.stderr)}`,
-      );
+    const ids = async () =>
+      (
+        await this.ok(
+          ["network", "ls", "--filter", `name=^${name}$`, "--format", "{{.ID}}"],
+          "Listing networks",
+        )
+      )
+        .split("\n")
+        .filter(Boolean)
+        .sort();
+    let found = await ids();
+    if (found.length === 0) {
+      const args = ["network", "create", "--driver", "bridge"];
+      for (const [key, value] of Object.entries(labels)) args.push("--label", `${key}=${value}`);
+      const result = await this.exec([...args, name]);
+      if (result.code !== 0 && !/already exists/.test(result.stderr)) {
+        throw new DeployError(
+          `Creating the Docker network ${name} failed: ${firstLine(result.stderr)}`,
+        );
+      }
+      found = await ids();
     }
+    // Two deploys in parallel (turbo runs one per app) may both create it, and Docker then holds
+    // two networks of that name, which no command can name ("ambiguous"): every deploy keeps the
+    // same one, the lowest id, and removes the others (a removal another deploy did first fails).
+    for (const id of found.slice(1)) await this.exec(["network", "rm", id]);
   }
 
   async networkRemove(name: string): Promise<boolean> {

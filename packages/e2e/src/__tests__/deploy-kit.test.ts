@@ -4,6 +4,7 @@ import { Agent } from "node:http";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { RepoCopy } from "@repo/test-kit/repo-copy";
 import {
   CHROMIUM_ARGS,
   CHROMIUM_FIX,
@@ -17,7 +18,6 @@ import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLI, deployKit, steadyLoad, viaEdge } from "../deploy-kit-cli.js";
 import { docker, freePort } from "../docker.js";
-import { RepoCopy } from "../repo-copy.js";
 
 const hasDocker = toolGate("container", dockerMissing(), DOCKER_FIX);
 const hasChromium = hasDocker && toolGate("browser", chromiumMissing(), CHROMIUM_FIX);

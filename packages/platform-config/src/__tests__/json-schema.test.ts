@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { JSON_SCHEMA_FILES, jsonSchemas } from "../json-schema.js";
@@ -22,8 +22,11 @@ describe("the committed JSON schemas", () => {
     expect(path.resolve(REPO_ROOT, config.$schema)).toBe(
       path.join(packageDir, "schema/platform.schema.json"),
     );
-    for (const app of ["api", "web"]) {
-      const dir = path.join(REPO_ROOT, "apps", app);
+    // Every app of the repository, whichever the team has.
+    const appsDir = path.join(REPO_ROOT, "apps");
+    const apps = existsSync(appsDir) ? readdirSync(appsDir) : [];
+    for (const app of apps.filter((name) => existsSync(path.join(appsDir, name, "deploy.json")))) {
+      const dir = path.join(appsDir, app);
       const manifest = JSON.parse(readFileSync(path.join(dir, "deploy.json"), "utf8"));
       expect(path.resolve(dir, manifest.$schema)).toBe(
         path.join(packageDir, "schema/app.schema.json"),

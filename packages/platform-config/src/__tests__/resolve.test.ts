@@ -3,18 +3,34 @@ import { afterEach, describe, expect, it } from "vitest";
 import { findApp, loadPlatform } from "../load.js";
 import { appUrl, environmentNames, resolveApp, resolveEnvironment } from "../resolve.js";
 import { platformConfigSchema } from "../schema.js";
-import { configError, REPO_ROOT, removeRepos, validPlatform, writeRepo } from "./temp-repo.js";
+import {
+  configError,
+  REPO_ROOT,
+  removeRepos,
+  templateRepo,
+  validPlatform,
+  writeRepo,
+} from "./temp-repo.js";
 
 afterEach(removeRepos);
 
 describe("the repository's own config", () => {
-  const loaded = loadPlatform({ cwd: REPO_ROOT });
+  it("loads, whatever the team made of it (npm run setup, its own apps)", () => {
+    const loaded = loadPlatform({ cwd: REPO_ROOT });
+    expect(loaded.root).toBe(REPO_ROOT);
+    for (const app of loaded.apps) expect(app.dir).toBe(`${REPO_ROOT}/apps/${app.name}`);
+  });
+});
+
+describe("the template's config, as it ships", () => {
+  const root = templateRepo();
+  const loaded = loadPlatform({ cwd: root });
   const resolve = (appName: string, envName: string) =>
     resolveApp(loaded, findApp(loaded, appName), resolveEnvironment(loaded.platform, envName, {}));
 
   it("loads platform.config.json and every app", () => {
-    expect(loaded.root).toBe(REPO_ROOT);
-    expect(loaded.configFile).toBe(`${REPO_ROOT}/platform.config.json`);
+    expect(loaded.root).toBe(root);
+    expect(loaded.configFile).toBe(`${root}/platform.config.json`);
     expect(loaded.platform.project).toBe("platform");
     expect(environmentNames(loaded.platform)).toEqual(["local", "staging", "prod"]);
     expect(loaded.apps.map((app) => [app.name, app.packageName])).toEqual([
@@ -98,7 +114,7 @@ describe("resolveEnvironment", () => {
   it("takes the local registry from REGISTRY, over the config", () => {
     const fromEnv = resolveEnvironment(platform(), "local", { REGISTRY: "localhost:5001" });
     expect(fromEnv).toMatchObject({ registry: "localhost:5001", registryFromDefault: false });
-    const real = loadPlatform({ cwd: REPO_ROOT }).platform;
+    const real = loadPlatform({ cwd: templateRepo() }).platform;
     expect(
       resolveEnvironment(real, "local", { REGISTRY: "registry.internal:5000/team" }).registry,
     ).toBe("registry.internal:5000/team");
@@ -215,7 +231,7 @@ describe("resolveApp", () => {
   });
 
   it("refuses an entry built by hand with counts out of order", () => {
-    const loaded = loadPlatform({ cwd: REPO_ROOT });
+    const loaded = loadPlatform({ cwd: templateRepo() });
     const api = findApp(loaded, "api");
     const broken = { ...api, manifest: { ...api.manifest, minCount: 9 } };
     const error = configError(() =>

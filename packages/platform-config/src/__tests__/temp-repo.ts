@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { writeTemplateRepo } from "@repo/test-kit/template-repo";
 import { expect } from "vitest";
 import { ConfigError } from "../errors.js";
 
@@ -46,6 +47,17 @@ export function writeRepo(files: Record<string, unknown>): string {
     );
   }
   return root;
+}
+
+/**
+ * The template's platform config and sample manifests as they ship, in a fresh temp directory:
+ * tests that expect the template's values use it, because the repository's own files are the
+ * team's to change (npm run setup, new or removed apps). Removed with the others by removeRepos.
+ */
+export function templateRepo(): string {
+  const root = mkdtempSync(path.join(os.tmpdir(), "platform-config-"));
+  created.push(root);
+  return writeTemplateRepo(root);
 }
 
 /** Removes every directory writeRepo made; call from afterEach. */

@@ -1,0 +1,474 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${{ ... }} here is GitHub Actions expressions, not a template
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { loadPlatform } from "@repo/platform-config/load";
+import { environmentNames } from "@repo/platform-config/resolve";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { GENERATED_MARKER } from "../template.js";
+import { actionOf, jobsOf, readWorkflows, repoRoot, stepsOf, type Yaml } from "./support.js";
+
+// The rules every workflow of .github keeps, beyond what actionlint checks. Each test lists the
+// offending workflow#job (and step) so that a failure says where to look.
+
+const workflows = readWorkflows();
+const jobs = jobsOf(workflows);
+const steps = stepsOf(jobs);
+const workflow = (name: string) => {
+  const found = workflows.find((w) => w.name === name);
+  if (!found) throw new Error(`.github/workflows/${name} is missing`);
+  return found;
+};
+const appWorkflows = workflows.filter(
+  (w) => w.text.startsWith(GENERATED_MARKER) && w.name.startsWith("deploy-"),
+);
+const awsEnvironments = environmentNames(loadPlatform({ cwd: repoRoot }).platform).filter(
+  (name) => name !== "local",
+);
+
+const runsOf = (job: Yaml): string[] =>
+  ((job.steps ?? []) as Yaml[]).map((step) => step.run).filter((run) => typeof run === "string");
+const usesAction = (job: Yaml, action: string) =>
+  ((job.steps ?? []) as Yaml[]).some((step) => actionOf(step) === action);
+/** The jobs of the local reusable workflow a job calls (`uses: ./.github/workflows/x.yml`). */
+const calledJobs = (job: Yaml): Yaml[] => {
+  const called = workflows.find((w) => job.uses === `./${w.file}`);
+  return called ? Object.values(called.doc.jobs ?? {}) : [];
+};
+/** A job that assumes an AWS role, itself or in the reusable workflow it calls. */
+const assumesAwsRole = (job: Yaml): boolean =>
+  usesAction(job, "aws-actions/configure-aws-credentials") || calledJobs(job).some(assumesAwsRole);
+/** A job that comments on the pull request, itself or in the reusable workflow it calls. */
+const comments = (job: Yaml): boolean =>
+  runsOf(job).some((run) => run.includes("gh pr comment")) || calledJobs(job).some(comments);
+
+describe("permissions are the least each job needs", () => {
+  it("every workflow grants contents: read by default, and nothing more", () => {
+    const wrong = workflows
+      .filter((w) => JSON.stringify(w.doc.permissions) !== JSON.stringify({ contents: "read" }))
+      .map((w) => `${w.name}: ${JSON.stringify(w.doc.permissions)}`);
+    expect(wrong).toEqual([]);
+  });
+
+  it("a job gets a write permission only for what it does", () => {
+    const allowed = (job: Yaml): Record<string, string[]> => ({
+      contents: usesAction(job, "changesets/action") ? ["read", "write"] : ["read"],
+      "id-token": assumesAwsRole(job) ? ["write"] : [],
+      "pull-requests": usesAction(job, "changesets/action") || comments(job) ? ["write"] : [],
+    });
+    const wrong: string[] = [];
+    for (const { job, where } of jobs) {
+      const granted = job.permissions ?? {};
+      if (typeof granted === "string") wrong.push(`${where}: permissions: ${granted}`);
+      for (const [scope, level] of Object.entries(granted)) {
+        if (!(allowed(job)[scope] ?? []).includes(level as string)) {
+          wrong.push(`${where}: ${scope}: ${level}`);
+        }
+      }
+      // The ones that need it have it.
+      if (assumesAwsRole(job) && granted["id-token"] !== "write") {
+        wrong.push(`${where}: assumes an AWS role without id-token: write`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+});
+
+describe("AWS credentials come from GitHub OIDC only", () => {
+  const credentials = steps.filter(
+    (s) => actionOf(s.step) === "aws-actions/configure-aws-credentials",
+  );
+
+  it("every configure-aws-credentials step assumes a role, with no key", () => {
+    expect(credentials.length).toBeGreaterThan(0);
+    const wrong = credentials
+      .filter(
+        ({ step }) =>
+          !/^\$\{\{ (vars\.AWS_(DEPLOY|INFRA)_ROLE_ARN|steps\.env\.outputs\.infra-diff-role-arn) \}\}$/.test(
+            step.with?.["role-to-assume"] ?? "",
+          ) ||
+          Object.keys(step.with ?? {}).some((input) =>
+            ["aws-access-key-id", "aws-secret-access-key", "aws-session-token"].includes(input),
+          ),
+      )
+      .map((s) => `${s.where}: ${JSON.stringify(s.step.with)}`);
+    expect(wrong).toEqual([]);
+  });
+
+  it("releases and cdk deploy assume their role from inside the GitHub environment (its approvals, its trust)", () => {
+    const wrong = credentials
+      .filter(({ step }) => /vars\.AWS_(DEPLOY|INFRA)_ROLE_ARN/.test(step.with["role-to-assume"]))
+      .filter(({ job }) => !job.environment)
+      .map((s) => s.where);
+    expect(wrong).toEqual([]);
+  });
+
+  it("the pull-request diff uses the read-only diff role, outside any environment", () => {
+    const diff = credentials.filter(({ step }) =>
+      step.with["role-to-assume"].includes("infra-diff-role-arn"),
+    );
+    expect(diff.map((s) => s.where)).toEqual(["infra-diff.yml#diff"]);
+    expect(diff[0]?.job.environment).toBeUndefined();
+    const caller = jobs.filter(({ job }) => job.uses === "./.github/workflows/infra-diff.yml");
+    expect(caller.map((c) => c.where)).toEqual(["infra.yml#diff"]);
+    expect(caller[0]?.job.if).toContain("github.event_name == 'pull_request'");
+  });
+
+  it("no workflow names an AWS key or secret", () => {
+    const wrong = workflows
+      .filter((w) =>
+        /aws-access-key-id|aws-secret-access-key|AWS_SECRET|secrets\.AWS/i.test(w.text),
+      )
+      .map((w) => w.name);
+    expect(wrong).toEqual([]);
+  });
+});
+
+describe("releases", () => {
+  const deploy = workflow("deploy.yml");
+  const [releaseId, release] = Object.entries(deploy.doc.jobs)[0] as [string, Yaml];
+
+  it("deploy.yml is the reusable release of one app to one environment", () => {
+    expect(Object.keys(deploy.doc.on)).toEqual(["workflow_call"]);
+    expect(Object.keys(deploy.doc.on.workflow_call.inputs)).toEqual(["app", "environment"]);
+    expect(Object.keys(deploy.doc.jobs)).toEqual([releaseId]);
+  });
+
+  it("one release per app and environment at a time, never cancelled", () => {
+    expect(release.concurrency).toEqual({
+      group: "deploy-${{ inputs.app }}-${{ inputs.environment }}",
+      "cancel-in-progress": false,
+    });
+    const infraDeploy = workflow("infra-deploy.yml").doc.jobs.deploy;
+    expect(infraDeploy.concurrency).toEqual({
+      group: "infra-${{ inputs.environment }}",
+      "cancel-in-progress": false,
+    });
+  });
+
+  it("runs in the GitHub environment, whose URL is the app's, as deploy-kit's release reports it", () => {
+    expect(release.environment).toEqual({
+      name: "${{ inputs.environment }}",
+      url: "${{ steps.deploy.outputs.url }}",
+    });
+    const deployStep = (release.steps as Yaml[]).find((s) => s.id === "deploy");
+    expect(deployStep.run).toMatch(
+      /^npx deploy-kit deploy "\$APP" --env "\$DEPLOY_ENV" --archive /,
+    );
+    // The step output it reads is the one deploy-kit writes after a release (deploy-kit's
+    // src/commands/__tests__/release.test.ts shows it does).
+    const releaseCommand = readFileSync(
+      path.join(repoRoot, "packages/deploy-kit/src/commands/release.ts"),
+      "utf8",
+    );
+    expect(releaseCommand).toMatch(/\.output\("url", /);
+  });
+
+  it("promotes the image the build job saved: the same artifact, loaded by deploy-kit", () => {
+    const build = workflow("build.yml");
+    const buildSteps = Object.values(build.doc.jobs).flatMap(
+      (job) => (job as Yaml).steps as Yaml[],
+    );
+    const upload = buildSteps.find((s) => actionOf(s) === "actions/upload-artifact");
+    const download = (release.steps as Yaml[]).find(
+      (s) => actionOf(s) === "actions/download-artifact",
+    );
+    expect(upload.with.name).toBe("image-${{ inputs.app }}");
+    expect(download.with.name).toBe(upload.with.name);
+    expect(upload.with.path).toBe("${{ runner.temp }}/image.tar");
+    expect(download.with.path).toBe("${{ runner.temp }}/image");
+    expect(buildSteps.map((s) => s.run)).toContain(
+      'npx deploy-kit build "$APP" --archive "$RUNNER_TEMP/image.tar"',
+    );
+    expect((release.steps as Yaml[]).map((s) => s.run)).toContain(
+      'npx deploy-kit deploy "$APP" --env "$DEPLOY_ENV" --archive "$RUNNER_TEMP/image/image.tar"',
+    );
+  });
+
+  it("every app's pipeline builds once, then goes through platform.config.json's environments in order", () => {
+    expect(appWorkflows.length).toBeGreaterThan(0);
+    for (const { name, doc } of appWorkflows) {
+      const app = /^deploy-(.+)\.yml$/.exec(name)?.[1];
+      expect(doc.jobs.build, name).toEqual({
+        name: "build",
+        uses: "./.github/workflows/build.yml",
+        with: { app },
+      });
+      let previous = "build";
+      for (const environment of awsEnvironments) {
+        const job = doc.jobs[`deploy-${environment}`];
+        expect(job, `${name}#deploy-${environment}`).toMatchObject({
+          needs: previous,
+          uses: "./.github/workflows/deploy.yml",
+          with: { app, environment },
+        });
+        previous = `deploy-${environment}`;
+      }
+      expect(Object.keys(doc.jobs)).toHaveLength(awsEnvironments.length + 1);
+      expect(doc.on.workflow_dispatch.inputs.environment.options).toEqual(awsEnvironments);
+    }
+  });
+
+  it("nothing in YAML that deploy-kit does: no docker or aws commands in any script", () => {
+    const wrong = steps
+      .filter(
+        (s) => typeof s.step.run === "string" && /(^|[\s;&|(])(docker|aws)\s/m.test(s.step.run),
+      )
+      .map((s) => `${s.where}: ${s.step.run}`);
+    expect(wrong).toEqual([]);
+  });
+});
+
+describe("reusable workflows", () => {
+  it("each call passes exactly the inputs the called workflow declares (actionlint cannot check local calls)", () => {
+    const wrong: string[] = [];
+    for (const { job, where } of jobs) {
+      if (typeof job.uses !== "string" || !job.uses.startsWith("./")) continue;
+      const file = path.join(repoRoot, job.uses);
+      if (!existsSync(file)) {
+        wrong.push(`${where}: ${job.uses} does not exist`);
+        continue;
+      }
+      const on = parse(readFileSync(file, "utf8")).on ?? {};
+      if (typeof on !== "object" || !("workflow_call" in on)) {
+        wrong.push(`${where}: ${job.uses} is not a reusable workflow (no on.workflow_call)`);
+        continue;
+      }
+      const inputs: Record<string, Yaml> = on.workflow_call?.inputs ?? {};
+      const given = Object.keys(job.with ?? {});
+      for (const name of given) {
+        if (!(name in inputs)) wrong.push(`${where}: ${job.uses} has no input "${name}"`);
+      }
+      for (const [name, input] of Object.entries(inputs)) {
+        if (input.required && !given.includes(name)) {
+          wrong.push(`${where}: ${job.uses} needs input "${name}"`);
+        }
+      }
+      if (job.secrets !== undefined) wrong.push(`${where}: passes secrets (${job.secrets})`);
+    }
+    expect(wrong).toEqual([]);
+  });
+});
+
+describe("third-party actions", () => {
+  const uses = workflows.flatMap((w) =>
+    w.text
+      .split("\n")
+      .map((line, index) => ({ line, where: `${w.file}:${index + 1}` }))
+      .filter(({ line }) => /^\s*(-\s+)?uses:/.test(line))
+      .filter(({ line }) => !/uses:\s*\.\//.test(line)),
+  );
+
+  it("are pinned by full commit SHA, with the version in a comment", () => {
+    const wrong = uses
+      .filter(({ line }) => !/uses: [\w.-]+\/[\w./-]+@[0-9a-f]{40} # v\d+(\.\d+){0,2}$/.test(line))
+      .map(({ line, where }) => `${where}: ${line.trim()}`);
+    expect(uses.length).toBeGreaterThan(0);
+    expect(wrong).toEqual([]);
+  });
+
+  it("each action is pinned to one SHA and version across all workflows", () => {
+    const pins = new Map<string, Set<string>>();
+    for (const { line } of uses) {
+      const match = /uses: ([^@\s]+)@(\S+ # \S+)/.exec(line);
+      if (!match) continue;
+      const [, action, pin] = match as unknown as [string, string, string];
+      pins.set(action, (pins.get(action) ?? new Set()).add(pin));
+    }
+    const wrong = [...pins]
+      .filter(([, set]) => set.size > 1)
+      .map(([a, set]) => `${a}: ${[...set].join(", ")}`);
+    expect(wrong).toEqual([]);
+  });
+
+  it("checkout keeps no credentials, except where changesets pushes with them", () => {
+    const wrong = steps
+      .filter((s) => actionOf(s.step) === "actions/checkout")
+      .filter((s) => !usesAction(s.job, "changesets/action"))
+      .filter((s) => s.step.with?.["persist-credentials"] !== false)
+      .map((s) => s.where);
+    expect(wrong).toEqual([]);
+  });
+});
+
+describe("jobs", () => {
+  it("every job on a runner has a timeout", () => {
+    const wrong = jobs
+      .filter(({ job }) => job["runs-on"] && typeof job["timeout-minutes"] !== "number")
+      .map(({ where }) => where);
+    expect(wrong).toEqual([]);
+  });
+
+  it("Node comes from .nvmrc, with the npm cache", () => {
+    const setups = steps.filter((s) => actionOf(s.step) === "actions/setup-node");
+    expect(setups.length).toBeGreaterThan(0);
+    const wrong = setups
+      .filter(
+        ({ step }) =>
+          JSON.stringify(step.with) !==
+          JSON.stringify({ "node-version-file": ".nvmrc", cache: "npm" }),
+      )
+      .map((s) => `${s.where}: ${JSON.stringify(s.step.with)}`);
+    expect(wrong).toEqual([]);
+  });
+
+  it("jobs that test, lint, typecheck or synth through turbo keep turbo's cache between runs", () => {
+    const turboJobs = jobs.filter(({ job }) =>
+      runsOf(job).some(
+        (run) => /turbo run .*\b(test|lint|typecheck)\b/.test(run) || run === "npm run synth",
+      ),
+    );
+    expect(turboJobs.map((j) => j.where)).toEqual(
+      expect.arrayContaining([
+        "ci.yml#checks",
+        "ci.yml#infra",
+        "ci.yml#containers",
+        "build.yml#image",
+      ]),
+    );
+    const wrong: string[] = [];
+    for (const { job, where } of turboJobs) {
+      const cache = ((job.steps ?? []) as Yaml[]).find((s) => actionOf(s) === "actions/cache");
+      const key: string = cache?.with?.key ?? "";
+      if (
+        cache?.with?.path !== ".turbo/cache" ||
+        !key.includes("${{ runner.os }}") ||
+        !key.includes("${{ hashFiles('package-lock.json') }}") ||
+        !key.includes("${{ github.sha }}") ||
+        !cache?.with?.["restore-keys"]
+      ) {
+        wrong.push(`${where}: ${JSON.stringify(cache?.with)}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+});
+
+describe("ci.yml", () => {
+  const ci = workflow("ci.yml");
+
+  it("checks, synth and the container tests, on pull requests and pushes to main", () => {
+    expect(Object.keys(ci.doc.on)).toEqual(["pull_request", "push", "merge_group"]);
+    expect(ci.doc.on.push.branches).toEqual(["main"]);
+    expect(Object.keys(ci.doc.jobs)).toEqual(["checks", "infra", "containers"]);
+    expect(runsOf(ci.doc.jobs.checks)).toContain("npm run workflows -- --check");
+    expect(runsOf(ci.doc.jobs.infra)).toContain("npm run synth");
+  });
+
+  it("runs the README's commands", () => {
+    const readme = readFileSync(path.join(repoRoot, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("## CI/CD: .github"));
+    const missing = Object.values(ci.doc.jobs)
+      .flatMap((job) => runsOf(job))
+      .filter((run) => run !== "npm ci" && !section.includes(`\n${run} `))
+      .map((run) => run);
+    expect(missing).toEqual([]);
+  });
+});
+
+describe("infra.yml", () => {
+  const infra = workflow("infra.yml");
+
+  it("is generated, so that its jobs follow platform.config.json's environments", () => {
+    expect(infra.text.startsWith(`${GENERATED_MARKER}\n`)).toBe(true);
+  });
+
+  it("diffs every AWS environment on pull requests, and comments once", () => {
+    expect(infra.doc.jobs.diff.strategy.matrix.environment).toEqual(awsEnvironments);
+    expect(infra.doc.jobs.diff.uses).toBe("./.github/workflows/infra-diff.yml");
+    expect(infra.doc.jobs.comment).toMatchObject({
+      needs: "diff",
+      uses: "./.github/workflows/infra-comment.yml",
+    });
+    expect(runsOf(workflow("infra-comment.yml").doc.jobs.comment).join("\n")).toContain(
+      'gh pr comment "$PR" --edit-last --create-if-none --body-file comment.md',
+    );
+  });
+
+  it("deploys them on main in platform.config.json's order, each in its GitHub environment", () => {
+    let previous: string | undefined;
+    for (const environment of awsEnvironments) {
+      const job = infra.doc.jobs[`deploy-${environment}`];
+      expect(job, `deploy-${environment}`).toMatchObject({
+        uses: "./.github/workflows/infra-deploy.yml",
+        with: { environment },
+        if: "github.event_name != 'pull_request' && github.ref == 'refs/heads/main'",
+      });
+      expect(job.needs).toBe(previous);
+      previous = `deploy-${environment}`;
+    }
+    const deploys = Object.keys(infra.doc.jobs).filter((id) => id.startsWith("deploy-"));
+    expect(deploys).toEqual(awsEnvironments.map((environment) => `deploy-${environment}`));
+    const deploy = workflow("infra-deploy.yml").doc.jobs.deploy;
+    expect(deploy.environment).toBe("${{ inputs.environment }}");
+    expect(runsOf(deploy)).toContain(
+      'npx cdk deploy "$STACKS" --require-approval never --no-color',
+    );
+  });
+
+  it("runs for the infrastructure and everything it reads", () => {
+    expect(infra.doc.on.pull_request.paths).toEqual(
+      expect.arrayContaining([
+        "packages/infra/**",
+        "packages/platform-config/**",
+        "platform.config.json",
+        "apps/*/deploy.json",
+      ]),
+    );
+    expect(infra.doc.on.push.paths).toEqual(infra.doc.on.pull_request.paths);
+  });
+});
+
+describe("release.yml", () => {
+  const release = workflow("release.yml");
+
+  it("changesets versions and tags the apps, and publishes nothing", () => {
+    const changesets = stepsOf(jobsOf([release])).find(
+      (s) => actionOf(s.step) === "changesets/action",
+    );
+    expect(changesets?.step.with).toMatchObject({
+      version: "npx changeset version",
+      publish: "npx changeset tag",
+    });
+    expect(release.text).not.toMatch(/npm publish|changeset publish|NPM_TOKEN/);
+    expect(release.doc.on).toEqual({ push: { branches: ["main"] } });
+  });
+
+  it("the apps' versions are what changesets bumps: private packages are versioned and tagged", () => {
+    const config = JSON.parse(readFileSync(path.join(repoRoot, ".changeset/config.json"), "utf8"));
+    expect(config.privatePackages).toEqual({ version: true, tag: true });
+    for (const app of loadPlatform({ cwd: repoRoot }).apps) {
+      expect(app.version, app.name).toMatch(/^\d+\.\d+\.\d+/);
+    }
+  });
+});
+
+describe("dependabot.yml", () => {
+  const config = parse(readFileSync(path.join(repoRoot, ".github/dependabot.yml"), "utf8"));
+  const ecosystem = (name: string) =>
+    (config.updates as Yaml[]).filter((u) => u["package-ecosystem"] === name);
+
+  /** Folders with a Dockerfile, as Dependabot names them (`/apps/api`). */
+  function dockerfileDirs(dir = repoRoot): string[] {
+    const found: string[] = [];
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (["node_modules", "dist", "cdk.out", ".git", ".turbo"].includes(entry.name)) continue;
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) found.push(...dockerfileDirs(full));
+      else if (entry.name === "Dockerfile") found.push(`/${path.relative(repoRoot, dir)}`);
+    }
+    return found.sort();
+  }
+
+  it("updates npm (grouped), the actions and the base image of every Dockerfile, weekly", () => {
+    expect(ecosystem("npm")).toHaveLength(1);
+    expect(ecosystem("npm")[0]).toMatchObject({ directory: "/", schedule: { interval: "weekly" } });
+    expect(Object.keys(ecosystem("npm")[0].groups).length).toBeGreaterThan(0);
+    expect(ecosystem("github-actions")[0]).toMatchObject({
+      directory: "/",
+      schedule: { interval: "weekly" },
+    });
+    expect(ecosystem("docker")[0].schedule).toEqual({ interval: "weekly" });
+    expect([...ecosystem("docker")[0].directories].sort()).toEqual(dockerfileDirs());
+  });
+});
