@@ -97,7 +97,8 @@ export async function runContainer(options: RunOptions): Promise<Container> {
   for (const [key, value] of Object.entries(options.env ?? {})) args.push("-e", `${key}=${value}`);
   const id = await docker([...args, options.image]);
   started.add(id);
-  const mapping = await docker(["port", id, `${containerPort}/tcp`]);
+  // A container that exits at once (a bad environment, on purpose) has no published port left.
+  const mapping = await docker(["port", id, `${containerPort}/tcp`]).catch(() => "");
   const port = Number(mapping.split("\n")[0]?.split(":").pop());
   return {
     id,
