@@ -1,6 +1,9 @@
+export { viaEdge } from "@repo/test-kit/http-socket";
+
 import { spawn } from "node:child_process";
-import { type Agent, request } from "node:http";
+import type { Agent } from "node:http";
 import path from "node:path";
+import { viaEdge } from "@repo/test-kit/http-socket";
 import { repoRoot } from "./docker.js";
 
 export const CLI = path.join(repoRoot, "packages/deploy-kit/dist/cli.js");
@@ -44,26 +47,6 @@ export function deployKit(
       }
       resolve({ code: code ?? 1, json, stderr, seconds: (performance.now() - begin) / 1000 });
     });
-  });
-}
-
-/** GET through the edge with a Host header (Node's resolver does not know *.localhost). */
-export function viaEdge(port: number, host: string, urlPath: string, agent?: Agent) {
-  return new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const req = request(
-      { host: "127.0.0.1", port, path: urlPath, headers: { host: `${host}:${port}` }, agent },
-      (res) => {
-        let body = "";
-        res.setEncoding("utf8");
-        res.on("data", (chunk) => {
-          body += chunk;
-        });
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-      },
-    );
-    req.setTimeout(10_000, () => req.destroy(new Error("timeout")));
-    req.on("error", reject);
-    req.end();
   });
 }
 

@@ -1,3 +1,4 @@
+import { type Agent, request } from "node:http";
 import { connect, type Socket } from "node:net";
 
 /** A raw HTTP/1.1 connection, for what fetch hides: keep-alive sockets and half-sent requests. */
@@ -56,4 +57,27 @@ export async function within(promise: Promise<unknown>, ms: number): Promise<boo
   const result = await Promise.race([promise.then(() => true), timeout]);
   clearTimeout(timer);
   return result;
+}
+
+/**
+ * GET through the local edge router with a Host header: Node's resolver does not know
+ * *.localhost, browsers and curl do.
+ */
+export function viaEdge(port: number, host: string, urlPath: string, agent?: Agent) {
+  return new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = request(
+      { host: "127.0.0.1", port, path: urlPath, headers: { host: `${host}:${port}` }, agent },
+      (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk) => {
+          body += chunk;
+        });
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
+    req.setTimeout(10_000, () => req.destroy(new Error("timeout")));
+    req.on("error", reject);
+    req.end();
+  });
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
-import { request } from "node:http";
 import { createServer } from "node:net";
 import path from "node:path";
+import { viaEdge } from "@repo/test-kit/http-socket";
 import { type CommandResult, RepoCopy } from "@repo/test-kit/repo-copy";
 import { DOCKER_FIX, dockerMissing, toolGate } from "@repo/test-kit/tools";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -23,26 +23,6 @@ function freePort(): Promise<number> {
       const address = server.address();
       server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
     });
-  });
-}
-
-/** GET through the local edge with a Host header (Node's resolver does not know *.localhost). */
-function viaEdge(port: number, host: string, urlPath: string) {
-  return new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const req = request(
-      { host: "127.0.0.1", port, path: urlPath, headers: { host: `${host}:${port}` } },
-      (res) => {
-        let body = "";
-        res.setEncoding("utf8");
-        res.on("data", (chunk) => {
-          body += chunk;
-        });
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-      },
-    );
-    req.setTimeout(10_000, () => req.destroy(new Error("timeout")));
-    req.on("error", reject);
-    req.end();
   });
 }
 
