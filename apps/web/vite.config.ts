@@ -1,6 +1,6 @@
 import react from "@vitejs/plugin-react";
 import { defineConfig, type Plugin } from "vite";
-import { renderConfigScript } from "./src/server/runtime-config.js";
+import { CONFIG_SCRIPT_HEADERS, renderConfigScript } from "./src/server/runtime-config.js";
 
 /** In `npm run dev`, Vite serves `/config.js` the way the production server does. */
 function runtimeConfig(): Plugin {
@@ -12,9 +12,7 @@ function runtimeConfig(): Plugin {
         environment: "development",
       });
       server.middlewares.use("/config.js", (_req, res) => {
-        res.setHeader("content-type", "text/javascript; charset=utf-8");
-        res.setHeader("cache-control", "no-store");
-        res.end(script);
+        res.writeHead(200, CONFIG_SCRIPT_HEADERS).end(script);
       });
     },
   };

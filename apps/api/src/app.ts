@@ -3,7 +3,7 @@ import {
   healthRoutes,
   notFound,
   type Readiness,
-  requestContext,
+  serviceApp,
 } from "@repo/server-kit/http";
 import type { Logger } from "@repo/server-kit/logger";
 import cors from "cors";
@@ -25,12 +25,7 @@ export interface AppDeps {
 /** The api as an Express app: no listening, no signals (see server.ts), so tests call it directly. */
 export function createApp(deps: AppDeps): Express {
   const allowed = new Set(deps.env.CORS_ORIGINS);
-  const app = express();
-  app.disable("x-powered-by");
-  // Behind the ALB or the local edge router: trust their X-Forwarded-* only from private addresses.
-  app.set("trust proxy", "loopback, linklocal, uniquelocal");
-
-  app.use(requestContext(deps.logger));
+  const app = serviceApp(deps.logger);
   app.use(
     helmet({
       // JSON only: nothing here should ever render or be framed.

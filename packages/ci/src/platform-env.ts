@@ -1,6 +1,6 @@
 import { loadPlatform } from "@repo/platform-config/load";
-import { awsNames } from "@repo/platform-config/names";
-import { environmentNames, resolveEnvironment } from "@repo/platform-config/resolve";
+import { awsNames, iamRoleArn } from "@repo/platform-config/names";
+import { awsEnvironmentNames, resolveEnvironment } from "@repo/platform-config/resolve";
 
 /**
  * What a workflow needs to know about one AWS environment, from platform.config.json and the
@@ -23,16 +23,10 @@ export interface PlatformEnvironment {
   "infra-diff-role-arn": string;
 }
 
-function partition(region: string): string {
-  if (region.startsWith("cn-")) return "aws-cn";
-  if (region.startsWith("us-gov-")) return "aws-us-gov";
-  return "aws";
-}
-
 export function platformEnvironment(cwd: string, name: string): PlatformEnvironment {
   const loaded = loadPlatform({ cwd });
   const { project } = loaded.platform;
-  const aws = environmentNames(loaded.platform).filter((env) => env !== "local");
+  const aws = awsEnvironmentNames(loaded.platform);
   if (!aws.includes(name)) {
     throw new Error(
       `"${name}" is not an AWS environment of platform.config.json: use one of ${aws.join(", ") || "(none yet: add one under environments)"}.`,
@@ -41,8 +35,7 @@ export function platformEnvironment(cwd: string, name: string): PlatformEnvironm
   const environment = resolveEnvironment(loaded.platform, name, {});
   if (environment.kind !== "aws") throw new Error(`internal: ${name} is not an AWS environment`);
   const names = awsNames(project, name);
-  const role = (roleName: string) =>
-    `arn:${partition(environment.region)}:iam::${environment.account}:role/${roleName}`;
+  const role = (roleName: string) => iamRoleArn(environment.account, environment.region, roleName);
   return {
     project,
     environment: name,

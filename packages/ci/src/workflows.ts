@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { loadPlatform } from "@repo/platform-config/load";
-import { environmentNames } from "@repo/platform-config/resolve";
+import { awsEnvironmentNames } from "@repo/platform-config/resolve";
 import {
   appOfWorkflowFile,
   appWorkflowFile,
@@ -28,7 +28,7 @@ export interface GeneratedWorkflow {
 export function generateWorkflows(cwd: string): { root: string; workflows: GeneratedWorkflow[] } {
   const loaded = loadPlatform({ cwd });
   const graph = readWorkspaceGraph(loaded.root);
-  const environments = environmentNames(loaded.platform).filter((name) => name !== "local");
+  const environments = awsEnvironmentNames(loaded.platform);
   const workflows: GeneratedWorkflow[] = loaded.apps.map((app) => {
     const input = appWorkflowInput(
       graph,
@@ -54,23 +54,35 @@ export function generateWorkflows(cwd: string): { root: string; workflows: Gener
 const isGenerated = (file: string) =>
   readFileSync(file, "utf8").startsWith(`${GENERATED_MARKER}\n`);
 
+/** A workflow that should not be there, with what `npm run workflows` may do about it. */
+interface StrayWorkflow {
+  /** Relative to the repository root. */
+  file: string;
+  /** The app of a `deploy-<app>.yml`; undefined for infra.yml. */
+  app?: string;
+  /** Whether it carries the generator's marker: only then may `npm run workflows` remove it. */
+  generated: boolean;
+}
+
 /**
  * Workflows that should not be there: `deploy-<app>.yml` of an app without a deploy.json, and a
  * generated infra.yml when there is nothing left to generate it for.
  */
-function strayWorkflows(root: string, generated: GeneratedWorkflow[]): string[] {
+function strayWorkflows(root: string, generated: GeneratedWorkflow[]): StrayWorkflow[] {
   const dir = path.join(root, WORKFLOWS_DIR);
   if (!existsSync(dir)) return [];
   const wanted = new Set(generated.map((workflow) => workflow.file));
   return readdirSync(dir)
-    .map((name) => `${WORKFLOWS_DIR}/${name}`)
-    .filter((file) => !wanted.has(file))
-    .filter(
-      (file) =>
-        appOfWorkflowFile(path.basename(file)) !== undefined ||
-        (file === INFRA_WORKFLOW_FILE && isGenerated(path.join(root, file))),
-    )
-    .sort();
+    .sort()
+    .map((name) => ({ file: `${WORKFLOWS_DIR}/${name}`, app: appOfWorkflowFile(name) }))
+    .filter(({ file, app }) => !wanted.has(file) && (app || file === INFRA_WORKFLOW_FILE))
+    .map((stray) => ({ ...stray, generated: isGenerated(path.join(root, stray.file)) }))
+    .filter((stray) => stray.app !== undefined || stray.generated);
+}
+
+/** Why a hand-written `deploy-<app>.yml` stays, and what to do about it. */
+function handWrittenProblem(stray: StrayWorkflow): string {
+  return `${stray.file} is named like an app's pipeline, but there is no app "${stray.app}" (no apps/${stray.app}/deploy.json) and the file was not generated: rename or remove it.`;
 }
 
 export interface WriteResult {
@@ -100,15 +112,9 @@ export function writeAppWorkflows(root: string): WriteResult {
     result.written.push(workflow.file);
   }
   for (const stray of strayWorkflows(generated.root, generated.workflows)) {
-    const file = path.join(generated.root, stray);
-    if (!isGenerated(file)) {
-      const app = appOfWorkflowFile(path.basename(stray));
-      throw new Error(
-        `${stray} is named like an app's pipeline, but there is no app "${app}" (no apps/${app}/deploy.json) and the file was not generated: rename or remove it.`,
-      );
-    }
-    rmSync(file);
-    result.removed.push(stray);
+    if (!stray.generated) throw new Error(handWrittenProblem(stray));
+    rmSync(path.join(generated.root, stray.file));
+    result.removed.push(stray.file);
   }
   return result;
 }
@@ -147,14 +153,16 @@ export function checkAppWorkflows(cwd: string): { root: string; problems: Workfl
     }
   }
   for (const stray of strayWorkflows(generated.root, generated.workflows)) {
-    const app = appOfWorkflowFile(path.basename(stray));
-    problems.push({
-      file: stray,
-      message: app
-        ? `${stray} deploys "${app}", which is not an app (there is no apps/${app}/deploy.json). Run \`npm run workflows\` to remove it, or restore the app.`
-        : `${stray} was generated, but there is no CDK app or AWS environment to generate it for any more. Run \`npm run workflows\` to remove it.`,
-      details: [],
-    });
+    let message: string;
+    if (!stray.app) {
+      message = `${stray.file} was generated, but there is no CDK app or AWS environment to generate it for any more. Run \`npm run workflows\` to remove it.`;
+    } else if (stray.generated) {
+      message = `${stray.file} deploys "${stray.app}", which is not an app (there is no apps/${stray.app}/deploy.json). Run \`npm run workflows\` to remove it, or restore the app.`;
+    } else {
+      // `npm run workflows` refuses to remove a file it did not write: do not send the user there.
+      message = handWrittenProblem(stray);
+    }
+    problems.push({ file: stray.file, message, details: [] });
   }
   return { root: generated.root, problems };
 }

@@ -36,6 +36,13 @@ export class DeployError extends Error {
   }
 }
 
+/** A push of an image the engine does not have. */
+export function noImageToPush(app: string, image: string): DeployError {
+  return new DeployError(`There is no image ${image} to push.`, {
+    hint: `Build it first: \`deploy-kit build ${app}\`.`,
+  });
+}
+
 /** Ctrl-C or SIGTERM: exit 130, after saying what state things were left in. */
 export class InterruptedError extends Error {
   override name = "InterruptedError";

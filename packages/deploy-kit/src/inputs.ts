@@ -12,12 +12,21 @@ const exec = promisify(execFile);
  * a second implementation here would drift from it. Undefined when turbo cannot tell.
  */
 export async function inputsHash(root: string, packageName: string): Promise<string | undefined> {
+  return (await inputsHashes(root, [packageName])).get(packageName);
+}
+
+/** `inputsHash` of several packages from one turbo run: package name → hash, where turbo can tell. */
+export async function inputsHashes(
+  root: string,
+  packageNames: readonly string[],
+): Promise<Map<string, string>> {
+  const hashes = new Map<string, string>();
   const turbo = path.join(root, "node_modules", ".bin", "turbo");
-  if (!existsSync(turbo)) return undefined;
+  if (packageNames.length === 0 || !existsSync(turbo)) return hashes;
   try {
     const { stdout } = await exec(
       turbo,
-      ["run", "build", `--filter=${packageName}`, "--dry=json"],
+      ["run", "build", ...packageNames.map((name) => `--filter=${name}`), "--dry=json"],
       {
         cwd: root,
         maxBuffer: 64 * 1024 * 1024,
@@ -25,8 +34,12 @@ export async function inputsHash(root: string, packageName: string): Promise<str
       },
     );
     const plan = JSON.parse(stdout) as { tasks: Array<{ taskId: string; hash: string }> };
-    return plan.tasks.find((task) => task.taskId === `${packageName}#build`)?.hash;
+    for (const name of packageNames) {
+      const hash = plan.tasks.find((task) => task.taskId === `${name}#build`)?.hash;
+      if (hash) hashes.set(name, hash);
+    }
   } catch {
-    return undefined;
+    // turbo cannot tell: every image is built
   }
+  return hashes;
 }

@@ -13,6 +13,8 @@ export interface Reporter {
 
 export interface ReporterOptions {
   json: boolean;
+  /** Running in CI (`CI` is set): no ticking timer, even on a terminal. */
+  ci?: boolean;
   stream?: NodeJS.WritableStream & { isTTY?: boolean };
   out?: NodeJS.WritableStream;
   now?: () => number;
@@ -20,11 +22,17 @@ export interface ReporterOptions {
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 
+/** Image and archive sizes as the CLI prints them. */
+export const mb = (bytes: number) => `${(bytes / 1_000_000).toFixed(1)} MB`;
+
+/** An image id (`sha256:<hex>`) as `docker images` shows it: its first 12 hex digits. */
+export const shortId = (id: string) => id.slice(7, 19);
+
 export function createReporter(options: ReporterOptions): Reporter {
   const err = options.stream ?? process.stderr;
   const out = options.out ?? process.stdout;
   const now = options.now ?? (() => performance.now());
-  const tty = Boolean(err.isTTY) && !process.env.CI;
+  const tty = Boolean(err.isTTY) && !options.ci;
   return {
     step(text) {
       const begin = now();

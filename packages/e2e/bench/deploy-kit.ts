@@ -4,12 +4,13 @@
  * load, and the time from `release` start to traffic on the new container.
  * Run: npm run bench -w @repo/e2e   (needs Docker)
  */
+
 import { spawnSync } from "node:child_process";
-import { Agent } from "node:http";
 import path from "node:path";
+import { freePort } from "@repo/test-kit/free-port";
 import { RepoCopy } from "@repo/test-kit/repo-copy";
 import { CLI, deployKit, steadyLoad } from "../src/deploy-kit-cli.js";
-import { freePort, repoRoot } from "../src/docker.js";
+import { repoRoot } from "../src/docker.js";
 
 const median = (values: number[]) =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
@@ -41,7 +42,7 @@ console.log(
 );
 
 const port = await freePort();
-const copy = RepoCopy.create(port);
+const copy = RepoCopy.create({ edgePort: port });
 try {
   const first = await deployKit(copy.dir, ["deploy"]);
   if (first.code !== 0) throw new Error(`the first deploy failed: ${first.stderr}`);
@@ -60,12 +61,10 @@ try {
 
   console.log("\n## release of the api under steady load (8 keep-alive clients through the edge)");
   for (let i = 0; i < 3; i++) {
-    const agent = new Agent({ keepAlive: true, maxSockets: 8 });
-    const load = steadyLoad(port, "api.localhost", "/v1/info", agent);
+    const load = steadyLoad(port, "api.localhost", "/v1/info");
     const run = await deployKit(copy.dir, ["release", "api"]);
     await new Promise((resolve) => setTimeout(resolve, 200));
     const { served, failures } = await load.stop();
-    agent.destroy();
     if (run.code !== 0) throw new Error(`release failed: ${run.stderr}`);
     console.log(
       `run ${i + 1}: ${served} requests served, ${failures.length} failed; release start to traffic on the new container ${run.json.apps[0].secondsToTraffic.toFixed(2)} s, whole release ${run.seconds.toFixed(2)} s`,

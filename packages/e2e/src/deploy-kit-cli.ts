@@ -1,7 +1,5 @@
-export { viaEdge } from "@repo/test-kit/http-socket";
-
 import { spawn } from "node:child_process";
-import type { Agent } from "node:http";
+import { Agent } from "node:http";
 import path from "node:path";
 import { viaEdge } from "@repo/test-kit/http-socket";
 import { repoRoot } from "./docker.js";
@@ -51,13 +49,8 @@ export function deployKit(
 }
 
 /** Steady load through the edge until stopped: `concurrency` keep-alive loops of GETs. */
-export function steadyLoad(
-  port: number,
-  host: string,
-  urlPath: string,
-  agent: Agent,
-  concurrency = 8,
-) {
+export function steadyLoad(port: number, host: string, urlPath: string, concurrency = 8) {
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   let running = true;
   const failures: string[] = [];
   let served = 0;
@@ -76,6 +69,7 @@ export function steadyLoad(
     async stop() {
       running = false;
       await Promise.all(loops);
+      agent.destroy();
       return { served, failures };
     },
   };

@@ -1,5 +1,4 @@
 import { execFile } from "node:child_process";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 
@@ -53,18 +52,6 @@ export async function buildImage(
   const seconds = (performance.now() - started) / 1000;
   const id = await docker(["image", "inspect", "-f", "{{.Id}}", tag]);
   return { tag, id, seconds, log: stderr };
-}
-
-/** A free TCP port on 127.0.0.1 (for when a port must be known before the container starts). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
 }
 
 export interface RunOptions {
@@ -146,4 +133,20 @@ export async function waitForHttp(url: string, timeoutMs = 15_000, status = 200)
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   throw new Error(`${url} did not answer ${status} within ${timeoutMs} ms (last: ${last})`);
+}
+
+/** The digest the registry gives `repository:tag` (its Docker-Content-Digest), as `docker pull` would get it. */
+export async function registryDigest(
+  registry: string,
+  repository: string,
+  tag: string,
+): Promise<string | null> {
+  const res = await fetch(`http://${registry}/v2/${repository}/manifests/${tag}`, {
+    method: "HEAD",
+    headers: {
+      accept:
+        "application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json",
+    },
+  });
+  return res.headers.get("docker-content-digest");
 }

@@ -9,8 +9,9 @@
  */
 import { fileURLToPath } from "node:url";
 import { loadPlatform } from "@repo/platform-config/load";
-import { type ResolvedApp, resolveApp, resolveEnvironment } from "@repo/platform-config/resolve";
+import { type ResolvedApp, resolveEnvironment } from "@repo/platform-config/resolve";
 import { DEFAULT_INSTANCE_TYPE } from "../src/constructs/cluster.js";
+import { resolvedApps } from "../src/platform-app.js";
 import { INSTANCE_TYPES, registeredMemoryMiB } from "../src/validation/ec2-instances.js";
 
 /**
@@ -277,7 +278,7 @@ const environmentName = process.argv[2] ?? "staging";
 const loaded = loadPlatform({ cwd: fileURLToPath(new URL("../../..", import.meta.url)) });
 const environment = resolveEnvironment(loaded.platform, environmentName, {});
 if (environment.kind !== "aws") throw new Error(`${environmentName} is not an AWS environment`);
-const apps = loaded.apps.map((entry) => resolveApp(loaded, entry, environment));
+const apps = resolvedApps(loaded, environment);
 const minInstances = environment.ec2?.minInstances ?? 1;
 
 console.log(

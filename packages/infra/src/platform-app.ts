@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { ConfigError, type ConfigProblem } from "@repo/platform-config/errors";
-import type { LoadedPlatform } from "@repo/platform-config/load";
-import { awsNames } from "@repo/platform-config/names";
+import { type LoadedPlatform, PLATFORM_CONFIG_FILE } from "@repo/platform-config/load";
+import { awsNames, githubOidcProviderArn } from "@repo/platform-config/names";
 import {
   environmentNames,
   type ResolvedApp,
@@ -84,17 +84,12 @@ function checkSharedOidcProvider(environments: AwsEnvironment[], loaded: LoadedP
       creators.set(environment.account, environment);
       continue;
     }
-    const partition = environment.region.startsWith("cn-")
-      ? "aws-cn"
-      : environment.region.startsWith("us-gov-")
-        ? "aws-us-gov"
-        : "aws";
     problems.push({
-      file: "platform.config.json",
+      file: PLATFORM_CONFIG_FILE,
       field: `environments.${environment.name}.githubOidcProviderArn`,
       value: undefined,
       message: `is required: environments ${first.name} and ${environment.name} share account ${environment.account}, which holds one GitHub OIDC provider, created by ${first.name}'s platform stack`,
-      fix: `set environments.${environment.name}.githubOidcProviderArn to "arn:${partition}:iam::${environment.account}:oidc-provider/token.actions.githubusercontent.com" and deploy ${first.name}'s platform first`,
+      fix: `set environments.${environment.name}.githubOidcProviderArn to "${githubOidcProviderArn(environment.account, environment.region)}" and deploy ${first.name}'s platform first`,
     });
   }
   if (problems.length > 0) throw new ConfigError(problems);

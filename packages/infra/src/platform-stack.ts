@@ -1,17 +1,18 @@
 import { ConfigError } from "@repo/platform-config/errors";
+import { PLATFORM_CONFIG_FILE } from "@repo/platform-config/load";
 import { awsNames } from "@repo/platform-config/names";
 import type { ResolvedApp, ResolvedEnvironment } from "@repo/platform-config/resolve";
 import * as cdk from "aws-cdk-lib";
 import * as route53 from "aws-cdk-lib/aws-route53";
 import type { Construct } from "constructs";
 import { AppRegistry } from "./constructs/app-registry.js";
-import { Cluster, DEFAULT_INSTANCE_TYPE } from "./constructs/cluster.js";
+import { Cluster } from "./constructs/cluster.js";
 import { GitHubDeployRole, type GitHubRepository } from "./constructs/github-deploy-role.js";
 import { GitHubInfraRoles } from "./constructs/github-infra-roles.js";
 import { LoadBalancer } from "./constructs/load-balancer.js";
 import { Network } from "./constructs/network.js";
 import { InfraValidationError } from "./errors.js";
-import type { AppPlatformResources, PlatformResources } from "./platform-resources.js";
+import type { PlatformResources } from "./platform-resources.js";
 
 /** An AWS environment as platform-config resolves it. */
 export type AwsEnvironment = Extract<ResolvedEnvironment, { kind: "aws" }>;
@@ -100,17 +101,15 @@ export class PlatformStack extends cdk.Stack {
 
     // EC2 capacity when an app asks for it, or when the environment configures it (so an app
     // can move to EC2 without the platform changing in the same deploy).
-    const ec2Apps = appList.filter((app) => app.capacity === "ec2");
-    const wantsEc2 = ec2Apps.length > 0 || environment.ec2 !== undefined;
+    const wantsEc2 = appList.some((app) => app.capacity === "ec2") || environment.ec2 !== undefined;
     this.clusterConstruct = new Cluster(this, "Cluster", {
       vpc,
       clusterName: names.cluster,
       ...(wantsEc2
         ? {
             ec2Capacity: {
-              instanceType: environment.ec2?.instanceType ?? DEFAULT_INSTANCE_TYPE,
-              minInstances: environment.ec2?.minInstances ?? 1,
-              maxInstances: environment.ec2?.maxInstances ?? 2,
+              // instanceType, minInstances, maxInstances; without them the Cluster's defaults.
+              ...environment.ec2,
               loadBalancerSecurityGroup: this.loadBalancerConstruct.securityGroup,
               vpcSubnets: this.network.taskSubnets,
               associatePublicIpAddress: this.network.assignPublicIp,
@@ -147,6 +146,7 @@ export class PlatformStack extends cdk.Stack {
 
     if (github) {
       const all = Object.values(registries);
+      const stackNames = [names.platformStack, ...appList.map((app) => names.app(app.name).stack)];
       this.deployRole = new GitHubDeployRole(this, "GitHubDeploy", {
         roleName: names.deployRole,
         github,
@@ -162,7 +162,7 @@ export class PlatformStack extends cdk.Stack {
         capacityProviderNames: this.clusterConstruct.ec2Capacity
           ? [this.clusterConstruct.ec2Capacity.capacityProvider.capacityProviderName]
           : [],
-        stackNames: [names.platformStack, ...appList.map((app) => names.app(app.name).stack)],
+        stackNames,
         taskFamilies: appList.map((app) => names.app(app.name).taskFamily),
         requiredTaskDefinitionTags: {
           project,
@@ -175,7 +175,7 @@ export class PlatformStack extends cdk.Stack {
         oidcProviderArn: this.deployRole.oidcProviderArn,
         infraRoleName: names.infraRole,
         diffRoleName: names.infraDiffRole,
-        stackNames: [names.platformStack, ...appList.map((app) => names.app(app.name).stack)],
+        stackNames,
       });
     } else {
       this.deployRole = undefined;
@@ -186,14 +186,6 @@ export class PlatformStack extends cdk.Stack {
       );
     }
 
-    const apps: Record<string, AppPlatformResources> = {};
-    for (const [name, registry] of Object.entries(registries)) {
-      apps[name] = {
-        repository: registry.repository,
-        logGroup: registry.logGroup,
-        imageParameter: registry.imageParameter,
-      };
-    }
     this.resources = {
       project,
       environment: environment.name,
@@ -207,7 +199,8 @@ export class PlatformStack extends cdk.Stack {
       httpsListener: this.loadBalancerConstruct.httpsListener,
       hostedZone,
       ec2Capacity: this.clusterConstruct.ec2Capacity,
-      apps,
+      // Each registry is an app's AppPlatformResources.
+      apps: registries,
       deployRole: this.deployRole?.role,
     };
   }
@@ -235,7 +228,7 @@ function requireHostedZone(environment: AwsEnvironment): string {
   if (environment.hostedZoneId !== undefined) return environment.hostedZoneId;
   throw new ConfigError([
     {
-      file: "platform.config.json",
+      file: PLATFORM_CONFIG_FILE,
       field: `environments.${environment.name}.hostedZoneId`,
       value: undefined,
       message: `is required to deploy ${environment.name} to AWS: the wildcard certificate for *.${environment.domain} is validated through that hosted zone, and each app's record is created in it`,

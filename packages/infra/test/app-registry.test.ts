@@ -1,9 +1,8 @@
-import * as cdk from "aws-cdk-lib";
 import { Match } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, test } from "vitest";
 import { AppRegistry, type AppRegistryProps } from "../src/constructs/app-registry.js";
 import { UNRELEASED_IMAGE } from "../src/platform-resources.js";
-import { newApp, platformFixture } from "./support/platform.js";
+import { newStack, platformFixture } from "./support/platform.js";
 
 /** The lifecycle policy ECR gets, exactly: the contract with deploy-kit's `release-` tags. */
 const LIFECYCLE_POLICY = {
@@ -132,9 +131,7 @@ describe("AppRegistry in the platform stack", () => {
     ["a fractional expiry", { untaggedExpiryDays: 1.5 }, /untaggedExpiryDays = 1.5/],
   ])("refuses %s", (_name, props, message) => {
     // GIVEN a stack
-    const stack = new cdk.Stack(newApp(), "R", {
-      env: { account: "111111111111", region: "eu-west-1" },
-    });
+    const stack = newStack("R");
 
     // WHEN / THEN
     expect(

@@ -1,17 +1,21 @@
+import * as cdk from "aws-cdk-lib";
 import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
 import * as ssm from "aws-cdk-lib/aws-ssm";
+import { AwsSolutionsChecks } from "cdk-nag";
 import { describe, expect, test } from "vitest";
 import { AppServiceStack } from "../src/app-service-stack.js";
+import { AppService } from "../src/constructs/app-service.js";
 import { UNRELEASED_IMAGE } from "../src/platform-resources.js";
 import {
   appNames,
   createPlatform,
   ENV,
   newApp,
+  only,
+  resolvedApp,
   type ServiceFixture,
   serviceStack,
-  testApp,
-} from "./fixtures/platform.js";
+} from "./support/platform.js";
 
 const IMAGE_PARAMETER = Match.stringLikeRegexp("^SsmParameterValueplatformstagingapiimage");
 
@@ -25,11 +29,12 @@ function roleId(template: Template, description: string): string {
   return ids[0] as string;
 }
 
-/** The logical id of the only resource of `type` in the template. */
-function onlyResource(template: Template, type: string): string {
-  const ids = Object.keys(template.findResources(type));
-  expect(ids).toHaveLength(1);
-  return ids[0] as string;
+/** The AwsSolutions findings of the constructs under `scope`, as rule ids. */
+function nagFindings(scope: cdk.Stack): string[] {
+  // validateScope is cdk-nag 3's entry point for tests: the same rules the policy validation
+  // plugin runs at synth, on one stack, so the fixture platform's own findings stay out.
+  const report = new AwsSolutionsChecks().validateScope(scope);
+  return report.violations.map((violation) => violation.ruleName).sort();
 }
 
 /** A value of the platform stack's, by its output's name (weak cross-stack references). */
@@ -43,23 +48,24 @@ function platformOutput(outputName: RegExp) {
   };
 }
 
+/** One secret from SSM and one from Secrets Manager. */
+const SECRETS = {
+  DATABASE_URL: {
+    source: "ssm",
+    name: "/platform/api/DATABASE_URL",
+    raw: "ssm:/platform/api/DATABASE_URL",
+  },
+  API_KEY: {
+    source: "secretsmanager",
+    name: "platform/api",
+    jsonKey: "apiKey",
+    raw: "secretsmanager:platform/api:apiKey",
+  },
+} as const;
+
 describe("an app on Fargate", () => {
   // GIVEN a platform and an app with secrets from SSM and Secrets Manager
-  const fixture: ServiceFixture = serviceStack({
-    secrets: {
-      DATABASE_URL: {
-        source: "ssm",
-        name: "/platform/api/DATABASE_URL",
-        raw: "ssm:/platform/api/DATABASE_URL",
-      },
-      API_KEY: {
-        source: "secretsmanager",
-        name: "platform/api",
-        jsonKey: "apiKey",
-        raw: "secretsmanager:platform/api:apiKey",
-      },
-    },
-  });
+  const fixture: ServiceFixture = serviceStack({ secrets: SECRETS });
   // WHEN the service stack is synthesized
   const template = Template.fromStack(fixture.stack);
   const conditionId = Object.keys(template.findConditions("*"))[0] as string;
@@ -261,7 +267,7 @@ describe("an app on Fargate", () => {
     template.hasResourceProperties("AWS::ECS::Service", {
       ServiceName: "api",
       Cluster: platformOutput(/OutputRefCluster/),
-      TaskDefinition: { Ref: onlyResource(template, "AWS::ECS::TaskDefinition") },
+      TaskDefinition: { Ref: only(template, "AWS::ECS::TaskDefinition").id },
       DeploymentController: { Type: "ECS" },
       DeploymentConfiguration: Match.objectLike({
         DeploymentCircuitBreaker: { Enable: true, Rollback: true },
@@ -279,7 +285,7 @@ describe("an app on Fargate", () => {
           ContainerName: "api",
           ContainerPort: 8080,
           TargetGroupArn: {
-            Ref: onlyResource(template, "AWS::ElasticLoadBalancingV2::TargetGroup"),
+            Ref: only(template, "AWS::ElasticLoadBalancingV2::TargetGroup").id,
           },
         },
       ],
@@ -287,7 +293,7 @@ describe("an app on Fargate", () => {
   });
 
   test("tasks run in the platform's task subnets with a public IP, in their own security group", () => {
-    const securityGroupId = onlyResource(template, "AWS::EC2::SecurityGroup");
+    const securityGroupId = only(template, "AWS::EC2::SecurityGroup").id;
     template.hasResourceProperties("AWS::ECS::Service", {
       NetworkConfiguration: {
         AwsvpcConfiguration: {
@@ -303,7 +309,7 @@ describe("an app on Fargate", () => {
   });
 
   test("the tasks' security group admits the app port from the load balancer's group only", () => {
-    const securityGroupId = onlyResource(template, "AWS::EC2::SecurityGroup");
+    const securityGroupId = only(template, "AWS::EC2::SecurityGroup").id;
     template.hasResourceProperties("AWS::EC2::SecurityGroup", {
       SecurityGroupIngress: Match.absent(),
     });
@@ -325,7 +331,7 @@ describe("an app on Fargate", () => {
   });
 
   test("autoscaling tracks CPU at 60 % and 500 requests per task, out fast and in slowly", () => {
-    const target = onlyResource(template, "AWS::ApplicationAutoScaling::ScalableTarget");
+    const target = only(template, "AWS::ApplicationAutoScaling::ScalableTarget").id;
     template.resourceCountIs("AWS::ApplicationAutoScaling::ScalingPolicy", 2);
     template.hasResourceProperties("AWS::ApplicationAutoScaling::ScalingPolicy", {
       ScalingTargetId: { Ref: target },
@@ -383,7 +389,7 @@ describe("an app on Fargate", () => {
         {
           Type: "forward",
           TargetGroupArn: {
-            Ref: onlyResource(template, "AWS::ElasticLoadBalancingV2::TargetGroup"),
+            Ref: only(template, "AWS::ElasticLoadBalancingV2::TargetGroup").id,
           },
         },
       ],
@@ -408,7 +414,7 @@ describe("an app on Fargate", () => {
   );
 
   test("the deploy role may update this service and pass this app's two roles to ECS tasks only", () => {
-    const serviceId = onlyResource(template, "AWS::ECS::Service");
+    const serviceId = only(template, "AWS::ECS::Service").id;
     const taskRole = roleId(template, "Task role");
     const executionRole = roleId(template, "ECS task execution role");
     template.hasResourceProperties("AWS::IAM::Policy", {
@@ -444,16 +450,28 @@ describe("an app on Fargate", () => {
   test("the snapshot of the service stack", () => {
     expect(template.toJSON()).toMatchSnapshot();
   });
+
+  test("cdk-nag AwsSolutions: no unacknowledged finding", () => {
+    // GIVEN the synthesized app WHEN the rules run on the service stack THEN
+    fixture.app.synth();
+    expect(nagFindings(fixture.stack)).toEqual([]);
+  });
 });
 
 describe("an app on Fargate Spot", () => {
+  // GIVEN / WHEN
+  const fixture = serviceStack({ capacity: "fargate-spot" });
+
   test("every task runs on FARGATE_SPOT, without an on-demand base", () => {
-    // GIVEN / WHEN
-    const { stack } = serviceStack({ capacity: "fargate-spot" });
     // THEN
-    Template.fromStack(stack).hasResourceProperties("AWS::ECS::Service", {
+    Template.fromStack(fixture.stack).hasResourceProperties("AWS::ECS::Service", {
       CapacityProviderStrategy: [{ CapacityProvider: "FARGATE_SPOT", Weight: 1 }],
     });
+  });
+
+  test("cdk-nag AwsSolutions: no unacknowledged finding", () => {
+    fixture.app.synth();
+    expect(nagFindings(fixture.stack)).toEqual([]);
   });
 });
 
@@ -511,6 +529,29 @@ describe("an app on EC2", () => {
 
   test("a fitting app produces no warning of the service", () => {
     Annotations.fromStack(fixture.stack).hasNoWarning("/App-api/Service", Match.anyValue());
+  });
+
+  test("cdk-nag AwsSolutions: no unacknowledged finding", () => {
+    fixture.app.synth();
+    expect(nagFindings(fixture.stack)).toEqual([]);
+  });
+});
+
+describe("AppServiceStack's cdk-nag acknowledgements", () => {
+  test("each covers a finding the construct really has, and nothing else", () => {
+    // GIVEN the same construct in a plain stack, without AppServiceStack's acknowledgements
+    const app = newApp();
+    const { platform } = createPlatform(app);
+    const stack = new cdk.Stack(app, "Bare", { env: ENV });
+    new AppService(stack, "Service", {
+      platform,
+      app: resolvedApp({ secrets: SECRETS }),
+      names: appNames("api"),
+      listenerPriority: 100,
+    });
+    app.synth();
+    // WHEN / THEN exactly the two acknowledged findings appear
+    expect(nagFindings(stack)).toEqual(["AwsSolutions-ECS2", "AwsSolutions-IAM5[Resource::*]"]);
   });
 });
 
@@ -630,7 +671,7 @@ describe("bad props fail at synth with the app, the value and the fix", () => {
         new AppServiceStack(app, "App-api", {
           env: ENV,
           platform: { ...platform, apps },
-          app: testApp(),
+          app: resolvedApp(),
           names: appNames("api"),
           listenerPriority: 100,
         }),
@@ -649,7 +690,7 @@ describe("bad props fail at synth with the app, the value and the fix", () => {
         new AppServiceStack(app, "App-api", {
           env: ENV,
           platform,
-          app: testApp(),
+          app: resolvedApp(),
           names: appNames("api"),
           listenerPriority: 100,
         }),

@@ -1,11 +1,18 @@
-import * as cdk from "aws-cdk-lib";
 import { Match } from "aws-cdk-lib/assertions";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
-import { describe, expect, test } from "vitest";
+import { beforeAll, describe, expect, test } from "vitest";
 import { Cluster, type Ec2CapacityOptions } from "../src/constructs/cluster.js";
-import { newApp, platformFixture, resolvedApp } from "./support/platform.js";
+import { platformFixture, resolvedApp, stackWithVpc } from "./support/platform.js";
 
 describe("Cluster in the platform stack", () => {
+  let withEc2App: ReturnType<typeof platformFixture>;
+  beforeAll(() => {
+    // GIVEN an app with capacity "ec2" and no ec2 settings in the environment
+    withEc2App = platformFixture({
+      apps: [resolvedApp({ name: "api", capacity: "ec2" }), resolvedApp({ name: "web" })],
+    });
+  });
+
   test("without EC2 apps: FARGATE and FARGATE_SPOT only, Container Insights on", () => {
     // GIVEN / WHEN the default platform (two Fargate apps, no ec2 settings)
     const { stack, template } = platformFixture();
@@ -26,11 +33,7 @@ describe("Cluster in the platform stack", () => {
   });
 
   test("an app on ec2 capacity adds a t3.micro capacity provider", () => {
-    // GIVEN an app with capacity "ec2" and no ec2 settings in the environment
-    const apps = [resolvedApp({ name: "api", capacity: "ec2" }), resolvedApp({ name: "web" })];
-
-    // WHEN the platform is built
-    const { stack, template } = platformFixture({ apps });
+    const { stack, template } = withEc2App;
 
     // THEN an Auto Scaling group of t3.micro (1 to 2 instances) backs a managed capacity provider
     template.hasResourceProperties("AWS::EC2::LaunchTemplate", {
@@ -71,9 +74,7 @@ describe("Cluster in the platform stack", () => {
 
   test("instances require IMDSv2 with a hop limit of 1 and an encrypted root volume", () => {
     // GIVEN / WHEN a platform with EC2 capacity
-    const { template } = platformFixture({
-      environment: { ec2: { instanceType: "t3.micro", minInstances: 1, maxInstances: 2 } },
-    });
+    const { template } = withEc2App;
 
     // THEN the launch template closes IMDSv1 and keeps bridge-mode containers off the metadata
     template.hasResourceProperties("AWS::EC2::LaunchTemplate", {
@@ -92,7 +93,7 @@ describe("Cluster in the platform stack", () => {
 
   test("the instances admit the ephemeral port range from the load balancer only", () => {
     // GIVEN / WHEN a platform with EC2 capacity
-    const { stack, template } = platformFixture({ apps: [resolvedApp({ capacity: "ec2" })] });
+    const { stack, template } = withEc2App;
     const capacity = stack.resources.ec2Capacity;
     if (!capacity) throw new Error("expected EC2 capacity");
     const instanceGroup = stack.resolve(capacity.securityGroup.securityGroupId);
@@ -159,14 +160,7 @@ describe("Cluster in the platform stack", () => {
     ["no maximum", { maxInstances: 0 }, /ec2Capacity.maxInstances = 0/],
   ])("refuses %s", (_name, options, message) => {
     // GIVEN a cluster with bad EC2 capacity options
-    const app = newApp();
-    const stack = new cdk.Stack(app, "C", {
-      env: { account: "111111111111", region: "eu-west-1" },
-    });
-    const vpc = new ec2.Vpc(stack, "Vpc", {
-      availabilityZones: ["eu-west-1a", "eu-west-1b"],
-      natGateways: 0,
-    });
+    const { stack, vpc } = stackWithVpc("C");
     const lb = new ec2.SecurityGroup(stack, "Lb", { vpc });
 
     // WHEN it is built / THEN the error names the prop, the value and the fix

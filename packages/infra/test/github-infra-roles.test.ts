@@ -1,6 +1,6 @@
 import * as cdk from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { GitHubInfraRoles } from "../src/constructs/github-infra-roles.js";
 
 function synth() {
@@ -41,8 +41,12 @@ const trust = (sub: string) => ({
 });
 
 describe("GitHubInfraRoles", () => {
+  let template: Template;
+  beforeAll(() => {
+    template = synth();
+  });
+
   it("trusts cdk deploy only in the environment's GitHub environment, and only to the bootstrap roles", () => {
-    const template = synth();
     // THEN
     template.hasResourceProperties("AWS::IAM::Role", {
       RoleName: "acme-prod-infra",
@@ -78,7 +82,6 @@ describe("GitHubInfraRoles", () => {
   });
 
   it("lets pull requests diff with the read-only lookup role and nothing more", () => {
-    const template = synth();
     template.hasResourceProperties("AWS::IAM::Role", {
       RoleName: "acme-prod-infra-diff",
       AssumeRolePolicyDocument: trust("repo:acme/platform:pull_request"),

@@ -1,10 +1,8 @@
-import * as cdk from "aws-cdk-lib";
 import { Match } from "aws-cdk-lib/assertions";
-import * as ec2 from "aws-cdk-lib/aws-ec2";
 import * as route53 from "aws-cdk-lib/aws-route53";
 import { beforeAll, describe, expect, test } from "vitest";
 import { LoadBalancer, NOT_FOUND_BODY } from "../src/constructs/load-balancer.js";
-import { newApp, only, platformFixture } from "./support/platform.js";
+import { only, platformFixture, stackWithVpc } from "./support/platform.js";
 
 describe("LoadBalancer in the platform stack", () => {
   let fixture: ReturnType<typeof platformFixture>;
@@ -184,14 +182,7 @@ describe("LoadBalancer in the platform stack", () => {
     ],
   ])("refuses %s", (_name, props, message) => {
     // GIVEN a stack and bad props
-    const app = newApp();
-    const stack = new cdk.Stack(app, "Lb", {
-      env: { account: "111111111111", region: "eu-west-1" },
-    });
-    const vpc = new ec2.Vpc(stack, "Vpc", {
-      availabilityZones: ["eu-west-1a", "eu-west-1b"],
-      natGateways: 0,
-    });
+    const { stack, vpc } = stackWithVpc("Lb");
     const hostedZone = route53.HostedZone.fromHostedZoneAttributes(stack, "Zone", {
       hostedZoneId: "Z1",
       zoneName: "example.com",

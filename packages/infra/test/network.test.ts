@@ -1,14 +1,11 @@
 import * as cdk from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
-import { describe, expect, test } from "vitest";
+import { beforeAll, describe, expect, test } from "vitest";
 import { Network } from "../src/constructs/network.js";
-import { newApp } from "./support/platform.js";
+import { newStack } from "./support/platform.js";
 
 function networkStack(props: Partial<ConstructorParameters<typeof Network>[2]> = {}) {
-  const app = newApp();
-  const stack = new cdk.Stack(app, "Net", {
-    env: { account: "111111111111", region: "eu-west-1" },
-  });
+  const stack = newStack("Net");
   const network = new Network(stack, "Network", {
     availabilityZones: ["eu-west-1a", "eu-west-1b"],
     ...props,
@@ -17,9 +14,14 @@ function networkStack(props: Partial<ConstructorParameters<typeof Network>[2]> =
 }
 
 describe("Network", () => {
-  test("the default public layout has public subnets only and no NAT gateway", () => {
+  let defaults: ReturnType<typeof networkStack>;
+  beforeAll(() => {
     // GIVEN / WHEN a network with the default layout over two zones
-    const { network, template } = networkStack();
+    defaults = networkStack();
+  });
+
+  test("the default public layout has public subnets only and no NAT gateway", () => {
+    const { network, template } = defaults;
 
     // THEN there is no NAT gateway and only the two public subnets
     template.resourceCountIs("AWS::EC2::NatGateway", 0);
@@ -59,8 +61,7 @@ describe("Network", () => {
   });
 
   test("all traffic is logged to a CloudWatch Logs group", () => {
-    // GIVEN / WHEN a network
-    const { template } = networkStack();
+    const { template } = defaults;
 
     // THEN a flow log of ALL traffic goes to the network's log group
     template.hasResourceProperties("AWS::EC2::FlowLog", {
@@ -73,8 +74,7 @@ describe("Network", () => {
   });
 
   test("the default security group loses its rules", () => {
-    // GIVEN / WHEN a network
-    const { template } = networkStack();
+    const { template } = defaults;
 
     // THEN CDK's custom resource strips the default security group
     template.hasResourceProperties("Custom::VpcRestrictDefaultSG", {

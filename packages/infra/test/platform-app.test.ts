@@ -5,9 +5,9 @@ import { writeTemplateRepo } from "@repo/test-kit/template-repo";
 import * as cdk from "aws-cdk-lib";
 import * as s3 from "aws-cdk-lib/aws-s3";
 import { AwsSolutionsChecks } from "cdk-nag";
-import { afterAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { addPlatformStack, awsEnvironments, cdkJsonContext } from "../src/platform-app.js";
-import type { AwsEnvironment } from "../src/platform-stack.js";
+import type { AwsEnvironment, PlatformStack } from "../src/platform-stack.js";
 import { newApp, platformFixture, resolvedApp } from "./support/platform.js";
 
 // The template's config as it ships: the repository's own is the team's to change (npm run setup).
@@ -25,16 +25,28 @@ function nagFindings(stack: cdk.Stack): string[] {
 }
 
 describe("the template's platform stacks", () => {
-  const loaded = loadPlatform({ cwd: TEMPLATE });
-
-  test("one platform stack per AWS environment, named by awsNames, with an explicit env", () => {
+  let stacks: PlatformStack[];
+  let privateEc2: ReturnType<typeof platformFixture>;
+  beforeAll(() => {
     // GIVEN the template's platform.config.json (local, staging, prod)
-    // WHEN the platform stacks are added
+    // WHEN the platform stacks are added and synthesized
+    const loaded = loadPlatform({ cwd: TEMPLATE });
     const app = newApp();
-    const stacks = awsEnvironments(loaded).map((environment) =>
+    stacks = awsEnvironments(loaded).map((environment) =>
       addPlatformStack(app, loaded, environment),
     );
+    app.synth();
+    // AND the variant with the most resources: NAT gateways, an Auto Scaling group
+    privateEc2 = platformFixture({
+      environment: {
+        network: "private",
+        availabilityZones: ["eu-west-1a", "eu-west-1b", "eu-west-1c"],
+      },
+      apps: [resolvedApp({ name: "api", capacity: "ec2" }), resolvedApp({ name: "web" })],
+    });
+  });
 
+  test("one platform stack per AWS environment, named by awsNames, with an explicit env", () => {
     // THEN local gets none, staging and prod one each
     expect(stacks.map((stack) => [stack.stackName, stack.account, stack.region])).toEqual([
       ["platform-staging-platform", "111111111111", "eu-west-1"],
@@ -45,38 +57,19 @@ describe("the template's platform stacks", () => {
   });
 
   test("cdk-nag AwsSolutions: no unacknowledged error or warning", () => {
-    // GIVEN the template config's platform stacks
-    const app = newApp();
-    const stacks = awsEnvironments(loaded).map((environment) =>
-      addPlatformStack(app, loaded, environment),
-    );
-    app.synth();
-
     // WHEN AwsSolutions checks every stack / THEN nothing is left over
     for (const stack of stacks) expect(nagFindings(stack)).toEqual([]);
   });
 
   test("cdk-nag AwsSolutions: the private network with EC2 capacity has no finding either", () => {
-    // GIVEN the variant with the most resources: NAT gateways, an Auto Scaling group
-    const { app, stack } = platformFixture({
-      environment: {
-        network: "private",
-        availabilityZones: ["eu-west-1a", "eu-west-1b", "eu-west-1c"],
-      },
-      apps: [resolvedApp({ name: "api", capacity: "ec2" }), resolvedApp({ name: "web" })],
-    });
-    app.synth();
-
     // WHEN / THEN
-    expect(nagFindings(stack)).toEqual([]);
+    expect(nagFindings(privateEc2.stack)).toEqual([]);
   });
 
   test("every acknowledgement has a reason", () => {
-    // GIVEN the EC2 variant, which acknowledges the most
-    const { stack } = platformFixture({ apps: [resolvedApp({ capacity: "ec2" })] });
-
+    // GIVEN the private EC2 variant, which acknowledges the most
     // WHEN the acknowledgements are collected from the construct tree
-    const acknowledged = stack.node
+    const acknowledged = privateEc2.stack.node
       .findAll()
       .flatMap((construct) => construct.node.metadata)
       .filter((entry) => entry.type === cdk.Validations.ACKNOWLEDGED_RULES_METADATA_KEY)

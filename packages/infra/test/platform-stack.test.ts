@@ -1,6 +1,6 @@
 import { ConfigError } from "@repo/platform-config/errors";
 import { Match } from "aws-cdk-lib/assertions";
-import { describe, expect, test } from "vitest";
+import { beforeAll, describe, expect, test } from "vitest";
 import { type AwsEnvironment, PlatformStack } from "../src/platform-stack.js";
 import {
   awsEnvironment,
@@ -16,9 +16,14 @@ function stableTemplate(template: Record<string, unknown>): unknown {
 }
 
 describe("PlatformStack", () => {
+  let fixture: ReturnType<typeof platformFixture>;
+  beforeAll(() => {
+    // GIVEN / WHEN the template's staging environment with apps api and web
+    fixture = platformFixture();
+  });
+
   test("synthesizes the default staging platform (snapshot)", () => {
-    // GIVEN / WHEN the staging environment of platform.config.json with apps api and web
-    const { stack, template } = platformFixture();
+    const { stack, template } = fixture;
 
     // THEN the stack targets the configured account and region explicitly
     expect(stack.account).toBe("111111111111");
@@ -30,7 +35,7 @@ describe("PlatformStack", () => {
 
   test("the contract carries the environment, network choice and shared resources", () => {
     // GIVEN / WHEN the default (public) platform
-    const { stack } = platformFixture();
+    const { stack } = fixture;
     const { resources } = stack;
 
     // THEN
@@ -50,7 +55,7 @@ describe("PlatformStack", () => {
 
   test("tags every resource except the image parameters", () => {
     // GIVEN / WHEN the platform as bin/app.ts tags it
-    const { template } = platformFixture();
+    const { template } = fixture;
 
     // THEN tagged resources carry project, environment and managed-by
     template.hasResourceProperties("AWS::ECS::Cluster", {

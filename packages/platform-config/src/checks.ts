@@ -19,39 +19,40 @@ export type CheckIssue = {
   params: { fix: string; value?: unknown; hidden?: boolean };
 };
 
+/** The task counts of one environment: each count its override sets, else the base's. */
+export function mergedCounts(base: Counts, override: Partial<Counts> | undefined): Counts {
+  return {
+    minCount: override?.minCount ?? base.minCount,
+    desiredCount: override?.desiredCount ?? base.desiredCount,
+    maxCount: override?.maxCount ?? base.maxCount,
+  };
+}
+
 /**
  * Checks minCount <= desiredCount <= maxCount. Shared with load.ts, which runs it again on each
  * environment's merged counts; `prefix` places the issue under that environment's override.
  */
 export function countProblems(counts: Counts, prefix: string[] = []): CheckIssue[] {
   const { minCount, desiredCount, maxCount } = counts;
-  const value = { minCount, desiredCount, maxCount };
-  const message = `needs minCount <= desiredCount <= maxCount, but minCount is ${minCount}, desiredCount ${desiredCount} and maxCount ${maxCount}`;
+  const problem = (field: keyof Counts, fix: string): CheckIssue[] => [
+    {
+      code: "custom",
+      path: [...prefix, field],
+      message: `needs minCount <= desiredCount <= maxCount, but minCount is ${minCount}, desiredCount ${desiredCount} and maxCount ${maxCount}`,
+      params: { value: { minCount, desiredCount, maxCount }, fix },
+    },
+  ];
   if (minCount > maxCount) {
-    return [
-      {
-        code: "custom",
-        path: [...prefix, "minCount"],
-        message,
-        params: {
-          value,
-          fix: `lower minCount to at most ${maxCount} or raise maxCount to at least ${minCount}`,
-        },
-      },
-    ];
+    return problem(
+      "minCount",
+      `lower minCount to at most ${maxCount} or raise maxCount to at least ${minCount}`,
+    );
   }
   if (desiredCount < minCount || desiredCount > maxCount) {
-    return [
-      {
-        code: "custom",
-        path: [...prefix, "desiredCount"],
-        message,
-        params: {
-          value,
-          fix: `set desiredCount between ${minCount} and ${maxCount}, or move minCount/maxCount to include ${desiredCount}`,
-        },
-      },
-    ];
+    return problem(
+      "desiredCount",
+      `set desiredCount between ${minCount} and ${maxCount}, or move minCount/maxCount to include ${desiredCount}`,
+    );
   }
   return [];
 }

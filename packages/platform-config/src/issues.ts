@@ -8,12 +8,12 @@ import { closestSpelling } from "./spelling.js";
 type Issue = z.core.$ZodIssue;
 
 /** The dotted field path as shown to users; `(file)` for the document itself. */
-export function fieldName(path: readonly PropertyKey[]): string {
+function fieldName(path: readonly PropertyKey[]): string {
   return path.length === 0 ? "(file)" : path.map(String).join(".");
 }
 
 /** The value at `path` in `input`, or `undefined` when any step is missing. */
-export function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   let current = input;
   for (const key of path) {
     if (typeof current !== "object" || current === null) return undefined;

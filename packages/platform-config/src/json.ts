@@ -55,43 +55,38 @@ function errorOffset(text: string): number {
       else i++;
     }
   };
+  // An object or array: after the opening bracket, `item`s separated by commas, then `close`.
+  const items = (close: string, item: () => void) => {
+    i++;
+    skip();
+    if (text.charAt(i) === close) {
+      i++;
+      return;
+    }
+    for (;;) {
+      item();
+      skip();
+      if (text.charAt(i) !== ",") break;
+      i++;
+    }
+    expect(close);
+  };
+  const member = () => {
+    skip();
+    if (text.charAt(i) !== '"') stop();
+    string();
+    expect(":");
+    value();
+  };
   const value = (): void => {
     skip();
     const char = text.charAt(i);
     if (char === "{") {
-      i++;
-      skip();
-      if (text.charAt(i) === "}") {
-        i++;
-        return;
-      }
-      for (;;) {
-        skip();
-        if (text.charAt(i) !== '"') stop();
-        string();
-        expect(":");
-        value();
-        skip();
-        if (text.charAt(i) !== ",") break;
-        i++;
-      }
-      expect("}");
+      items("}", member);
       return;
     }
     if (char === "[") {
-      i++;
-      skip();
-      if (text.charAt(i) === "]") {
-        i++;
-        return;
-      }
-      for (;;) {
-        value();
-        skip();
-        if (text.charAt(i) !== ",") break;
-        i++;
-      }
-      expect("]");
+      items("]", value);
       return;
     }
     if (char === '"') {

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { countProblems, overlapProblem, overlappingNames } from "./checks.js";
+import { countProblems, mergedCounts, overlapProblem, overlappingNames } from "./checks.js";
 import { ConfigError, type ConfigProblem } from "./errors.js";
 import { APP_MANIFEST_FILE, APPS_DIR, displayPath, PLATFORM_CONFIG_FILE } from "./files.js";
 import { problemFromCheck, validate } from "./issues.js";
@@ -138,9 +138,8 @@ function readPackageJson(
   const shown = displayPath(root, file);
   const read = readJson(file, shown, problems);
   if (!read.ok) return {};
-  const json = read.value as { name?: unknown; version?: unknown } | null;
-  const name = typeof json === "object" && json !== null ? json.name : undefined;
-  const version = typeof json === "object" && json !== null ? json.version : undefined;
+  // Any JSON value destructures; only an object can have these two.
+  const { name, version } = (read.value ?? {}) as { name?: unknown; version?: unknown };
   let ok = true;
   if (typeof name !== "string" || name === "") {
     problems.push({
@@ -279,19 +278,9 @@ function checkOverrides(
         fix: `use one of ${names.join(", ")}, or declare "${envName}" under "environments" in ${configShown}`,
       });
     }
-    if (
-      override.minCount !== undefined ||
-      override.desiredCount !== undefined ||
-      override.maxCount !== undefined
-    ) {
-      const counts = {
-        minCount: override.minCount ?? manifest.minCount,
-        desiredCount: override.desiredCount ?? manifest.desiredCount,
-        maxCount: override.maxCount ?? manifest.maxCount,
-      };
-      for (const check of countProblems(counts, prefix)) {
-        problems.push(problemFromCheck(check, app.raw, app.shown));
-      }
+    // The base counts passed the schema, so only counts an override changes can be out of order.
+    for (const check of countProblems(mergedCounts(manifest, override), prefix)) {
+      problems.push(problemFromCheck(check, app.raw, app.shown));
     }
     const environment = { ...manifest.environment, ...override.environment };
     const secrets = { ...manifest.secrets, ...override.secrets };

@@ -53,3 +53,20 @@ export function awsNames(project: string, environment: string): AwsNames {
     }),
   };
 }
+
+/** The AWS partition a region is in: `aws-cn` in China, `aws-us-gov` in GovCloud, else `aws`. */
+export function awsPartition(region: string): string {
+  if (region.startsWith("cn-")) return "aws-cn";
+  if (region.startsWith("us-gov-")) return "aws-us-gov";
+  return "aws";
+}
+
+/** The ARN of an IAM role of `account` (IAM is global: the region only picks the partition). */
+export function iamRoleArn(account: string, region: string, role: string): string {
+  return `arn:${awsPartition(region)}:iam::${account}:role/${role}`;
+}
+
+/** The ARN of the GitHub OIDC provider of an account (one per account, made by one platform). */
+export function githubOidcProviderArn(account: string, region: string): string {
+  return `arn:${awsPartition(region)}:iam::${account}:oidc-provider/token.actions.githubusercontent.com`;
+}

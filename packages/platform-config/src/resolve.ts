@@ -1,4 +1,4 @@
-import { countProblems } from "./checks.js";
+import { countProblems, mergedCounts } from "./checks.js";
 import { ConfigError, type ConfigProblem, HiddenValue } from "./errors.js";
 import { displayPath, PLATFORM_CONFIG_FILE } from "./files.js";
 import { problemFromCheck } from "./issues.js";
@@ -43,7 +43,12 @@ const DEFAULT_LOCAL_REGISTRY = "127.0.0.1:5000";
 
 /** Every environment name: "local" first (it is built in), then the config's in file order. */
 export function environmentNames(platform: PlatformConfig): string[] {
-  return ["local", ...Object.keys(platform.environments).filter((name) => name !== "local")];
+  return ["local", ...awsEnvironmentNames(platform)];
+}
+
+/** The AWS environments' names, in file order. */
+export function awsEnvironmentNames(platform: PlatformConfig): string[] {
+  return Object.keys(platform.environments).filter((name) => name !== "local");
 }
 
 /**
@@ -168,11 +173,7 @@ export function resolveApp(
     : undefined;
   const problems: ConfigProblem[] = [];
 
-  const counts = {
-    minCount: override?.minCount ?? manifest.minCount,
-    desiredCount: override?.desiredCount ?? manifest.desiredCount,
-    maxCount: override?.maxCount ?? manifest.maxCount,
-  };
+  const counts = mergedCounts(manifest, override);
   const prefix = override ? ["environments", environment.name] : [];
   for (const check of countProblems(counts, prefix)) {
     problems.push(problemFromCheck(check, manifest, shown));

@@ -150,10 +150,7 @@ const awsEnvironmentSchema = z
   .strictObject({
     account: awsAccountSchema,
     region: awsRegionSchema,
-    domain: z
-      .string()
-      .max(253)
-      .regex(DOMAIN)
+    domain: domainSchema
       .optional()
       .describe(
         'the domain apps of this environment live under, as <subdomain>.<domain>, for example "staging.example.com"; default the platform domain',

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import type { ErrorRequestHandler, RequestHandler } from "express";
-import { Router } from "express";
+import type { ErrorRequestHandler, Express, RequestHandler } from "express";
+import express, { Router } from "express";
 import { pinoHttp } from "pino-http";
 import { type ErrorBody, HttpError } from "./errors.js";
 import type { Logger } from "./logger.js";
@@ -39,6 +39,19 @@ export function requestContext(logger: Logger): RequestHandler {
       res: (res) => ({ statusCode: res.statusCode }),
     },
   });
+}
+
+/**
+ * A new Express app with what every service of the platform sets first: no `x-powered-by`,
+ * X-Forwarded-* trusted only from private addresses (the ALB, the local edge router), and
+ * `requestContext` (request id, access log).
+ */
+export function serviceApp(logger: Logger): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", "loopback, linklocal, uniquelocal");
+  app.use(requestContext(logger));
+  return app;
 }
 
 /** `GET /healthz`: the process answers (liveness, what the load balancer checks). `GET /readyz`: it accepts work. */

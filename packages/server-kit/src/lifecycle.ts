@@ -2,6 +2,8 @@ import { once } from "node:events";
 import type { Server, ServerResponse } from "node:http";
 import { createServer, type RequestListener } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { z } from "zod";
+import type { baseEnvShape } from "./env.js";
 import type { Readiness } from "./http.js";
 import { createLogger, type Logger } from "./logger.js";
 
@@ -124,14 +126,8 @@ export interface StartServiceOptions<Env> {
   createApp: (context: ServiceContext<Env>) => RequestListener;
 }
 
-type BaseEnv = {
-  PORT: number;
-  LOG_LEVEL: string;
-  APP_VERSION: string;
-  GIT_COMMIT: string;
-  DEPLOY_ENV: string;
-  SHUTDOWN_TIMEOUT_MS: number;
-};
+/** What `startService` reads of a service's env: the variables of `baseEnvShape`. */
+type BaseEnv = z.output<z.ZodObject<typeof baseEnvShape>>;
 
 /**
  * The whole `server.ts` of a service: validate the environment (a bad one exits 1 with every

@@ -1,7 +1,6 @@
 import {
   awsAccountSchema,
   awsRegionSchema,
-  DNS_LABEL,
   domainSchema,
   ENVIRONMENT_NAME,
   ENVIRONMENT_NAME_FIX,
@@ -264,11 +263,6 @@ export function validateGithub(
   const repo = check(githubRepoSchema, field, parts[1], "a GitHub repository name");
   if (!repo.ok) return repo;
   return { ok: true, value: { owner: owner.value, repo: repo.value } };
-}
-
-/** An app's subdomain: a DNS label. */
-export function isDnsLabel(value: string): boolean {
-  return DNS_LABEL.test(value);
 }
 
 const OVERRIDE_VALIDATORS: Record<

@@ -2,6 +2,8 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { ConfigError } from "@repo/platform-config/errors";
+import { findRepoRoot } from "@repo/platform-config/load";
 import {
   AnswersError,
   type EnvironmentOverride,
@@ -204,25 +206,6 @@ function defaultRun(command: string, args: string[], cwd: string): number {
   return result.status ?? 1;
 }
 
-function findRoot(cwd: string): string {
-  let dir = path.resolve(cwd);
-  for (;;) {
-    if (
-      existsSync(path.join(dir, "platform.config.json")) &&
-      existsSync(path.join(dir, "package.json"))
-    ) {
-      return dir;
-    }
-    const parent = path.dirname(dir);
-    if (parent === dir) {
-      throw new UsageError(
-        `No platform.config.json in ${cwd} or any parent. Fix: run npm run setup inside the repository made from the template.`,
-      );
-    }
-    dir = parent;
-  }
-}
-
 /** `npm run setup` with `argv`; returns the exit code. Never throws for a user's mistake. */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   let options: Options;
@@ -240,7 +223,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     return EXIT.ok;
   }
   try {
-    const root = findRoot(io.cwd);
+    const root = findRepoRoot(io.cwd);
     const samples = SAMPLE_APPS.filter((app) => existsSync(path.join(root, "apps", app)));
     const defaults = mergeAnswers(currentAnswers(root), options);
     let raw = defaults;
@@ -277,7 +260,12 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     applyChanges(root, changes);
     return afterChanges(root, changes, io);
   } catch (error) {
-    if (error instanceof AnswersError || error instanceof UsageError) {
+    // Each names the field or file, the value and the fix.
+    if (
+      error instanceof AnswersError ||
+      error instanceof UsageError ||
+      error instanceof ConfigError
+    ) {
       io.stderr.write(`${error.message}\n`);
       return EXIT.usage;
     }

@@ -1,7 +1,8 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { DNS_LABEL } from "@repo/platform-config/schema";
+import { isDirectory, workspaceDirs } from "./workspaces.js";
 
 // What `npx turbo gen app` (turbo/generators/config.ts) checks and runs, here so that it is typed
 // and tested like the rest of the repository; the generator file only wires it to @turbo/gen.
@@ -31,26 +32,12 @@ function readJson(file: string): unknown {
   }
 }
 
-function isDirectory(dir: string): boolean {
-  try {
-    return statSync(dir).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
 /** Every workspace's package name, so a new app's `@repo/<name>` never takes one. */
 function workspacePackages(root: string): Map<string, string> {
   const names = new Map<string, string>();
-  for (const group of ["apps", "packages"]) {
-    const parent = path.join(root, group);
-    if (!isDirectory(parent)) continue;
-    for (const dir of readdirSync(parent)) {
-      const pkg = readJson(path.join(parent, dir, "package.json")) as
-        | { name?: unknown }
-        | undefined;
-      if (typeof pkg?.name === "string") names.set(pkg.name, `${group}/${dir}`);
-    }
+  for (const dir of workspaceDirs(root)) {
+    const pkg = readJson(path.join(root, dir, "package.json")) as { name?: unknown } | undefined;
+    if (typeof pkg?.name === "string") names.set(pkg.name, dir);
   }
   return names;
 }

@@ -1,5 +1,8 @@
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { ConfigError } from "@repo/platform-config/errors";
+import { PLATFORM_CONFIG_FILE as CONFIG_FILE } from "@repo/platform-config/load";
+import { githubOidcProviderArn } from "@repo/platform-config/names";
 import {
   type AnswerProblem,
   AnswersError,
@@ -10,6 +13,7 @@ import {
   type SetupAnswers,
   validateAnswers,
 } from "./answers.js";
+import { isDirectory, workspaceDirs } from "./workspaces.js";
 
 export type { RawAnswers, SetupAnswers };
 export { AnswersError, validateAnswers };
@@ -17,14 +21,27 @@ export { AnswersError, validateAnswers };
 /** The sample apps the template ships; `--remove-samples` deletes them and what lists them. */
 export const SAMPLE_APPS = ["api", "web"] as const;
 
-const CONFIG_FILE = "platform.config.json";
 const ENV_FIELDS = ["account", "region", "domain", "hostedZoneId"] as const;
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON files of any shape, checked where they are used
 type Json = any;
 
-function readJson(file: string): Json {
-  return JSON.parse(readFileSync(file, "utf8"));
+/** `file` (relative to `root`) parsed; malformed JSON is a ConfigError that names the file. */
+function readJson(root: string, file: string): Json {
+  const text = readFileSync(path.join(root, file), "utf8");
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError([
+      {
+        file,
+        field: "(file)",
+        value: (error as Error).message,
+        message: "is not valid JSON",
+        fix: "correct it (JSON has no comments or trailing commas, and keys and strings use double quotes), then run npm run setup again",
+      },
+    ]);
+  }
 }
 
 /** JSON as npm, JSON.stringify and this repository's files write it: 2 spaces, final newline. */
@@ -43,9 +60,8 @@ function awsEnvironmentNames(config: Json): string[] {
  * platform-wide answers, and what another environment does differently is an override.
  */
 export function currentAnswers(root: string): RawAnswers {
-  const file = path.join(root, CONFIG_FILE);
-  if (!existsSync(file)) return {};
-  const config = readJson(file);
+  if (!existsSync(path.join(root, CONFIG_FILE))) return {};
+  const config = readJson(root, CONFIG_FILE);
   const names = awsEnvironmentNames(config);
   const production = names.at(-1);
   const base = production ? config.environments[production] : {};
@@ -83,17 +99,6 @@ export function environmentDomain(answers: SetupAnswers, name: string): string {
   if (override) return override;
   const isProduction = answers.environments.at(-1) === name;
   return isProduction ? answers.domain : `${name}.${answers.domain}`;
-}
-
-function partitionOf(region: string): string {
-  if (region.startsWith("cn-")) return "aws-cn";
-  if (region.startsWith("us-gov-")) return "aws-us-gov";
-  return "aws";
-}
-
-/** The ARN of the GitHub OIDC provider of an account (one per account, made by one platform). */
-export function githubOidcProviderArn(account: string, region: string): string {
-  return `arn:${partitionOf(region)}:iam::${account}:oidc-provider/token.actions.githubusercontent.com`;
 }
 
 /** Checks across answers: every environment's domain must be in the hosted zone it is given. */
@@ -173,27 +178,6 @@ export type Change =
   | { kind: "write"; file: string; content: string; why: string }
   | { kind: "remove"; file: string; why: string };
 
-function isDirectory(file: string): boolean {
-  try {
-    return statSync(file).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-/** The workspace folders (apps/* and packages/*) that have a package.json. */
-function workspaceDirs(root: string): string[] {
-  const dirs: string[] = [];
-  for (const group of ["apps", "packages"]) {
-    const parent = path.join(root, group);
-    if (!isDirectory(parent)) continue;
-    for (const name of readdirSync(parent).sort()) {
-      if (existsSync(path.join(parent, name, "package.json"))) dirs.push(`${group}/${name}`);
-    }
-  }
-  return dirs;
-}
-
 /**
  * Everything the answers change, without changing anything: the platform config, the names
  * that follow the project (the root package.json and its lockfile), overrides in app manifests
@@ -213,26 +197,23 @@ export function planSetup(
     changes.push({ kind: "write", file, content, why });
   };
 
-  const configFile = path.join(root, CONFIG_FILE);
-  const current = existsSync(configFile) ? readJson(configFile) : {};
+  const current = existsSync(path.join(root, CONFIG_FILE)) ? readJson(root, CONFIG_FILE) : {};
   write(CONFIG_FILE, jsonText(nextConfig(current, answers)), "the platform config");
 
   // The root package's name shows in npm and turbo output ("Modify <name>" in turbo gen).
-  const packageFile = path.join(root, "package.json");
-  const rootPackage = readJson(packageFile);
+  const rootPackage = readJson(root, "package.json");
   if (rootPackage.name !== answers.project) {
     write(
       "package.json",
-      readFileSync(packageFile, "utf8").replace(
+      readFileSync(path.join(root, "package.json"), "utf8").replace(
         /("name":\s*)"[^"]*"/,
         `$1${JSON.stringify(answers.project)}`,
       ),
       "the root package's name",
     );
   }
-  const lockFile = path.join(root, "package-lock.json");
-  if (existsSync(lockFile)) {
-    const lock = readJson(lockFile);
+  if (existsSync(path.join(root, "package-lock.json"))) {
+    const lock = readJson(root, "package-lock.json");
     if (lock.name !== answers.project || lock.packages?.[""]?.name !== answers.project) {
       lock.name = answers.project;
       if (lock.packages?.[""]) lock.packages[""].name = answers.project;
@@ -255,7 +236,7 @@ export function planSetup(
     for (const dir of workspaceDirs(root)) {
       if (removed.has(path.basename(dir)) && dir.startsWith("apps/")) continue;
       const file = `${dir}/package.json`;
-      const pkg = readJson(path.join(root, file));
+      const pkg = readJson(root, file);
       let changed = false;
       for (const field of ["dependencies", "devDependencies", "peerDependencies"]) {
         for (const app of removed) {
@@ -285,7 +266,7 @@ export function planSetup(
     if (!dir.startsWith("apps/") || removed.has(path.basename(dir))) continue;
     const file = `${dir}/deploy.json`;
     if (!existsSync(path.join(root, file))) continue;
-    const manifest = readJson(path.join(root, file));
+    const manifest = readJson(root, file);
     const stale = Object.keys(manifest.environments ?? {}).filter((name) => !known.has(name));
     if (stale.length === 0) continue;
     for (const name of stale) delete manifest.environments[name];

@@ -118,13 +118,7 @@ export class RepoCopy {
     this.project = project;
   }
 
-  /** `create(edgePort, local)` is `create({ edgePort, local })`. */
-  static create(
-    options: RepoCopyOptions | number = {},
-    local: Record<string, unknown> = {},
-  ): RepoCopy {
-    const opts: RepoCopyOptions =
-      typeof options === "number" ? { edgePort: options, local } : options;
+  static create(opts: RepoCopyOptions = {}): RepoCopy {
     const dir = mkdtempSync(path.join(tmpdir(), "platform-copy-"));
     const files = execFileSync(
       "git",

@@ -3,15 +3,15 @@ import {
   healthRoutes,
   notFound,
   type Readiness,
-  requestContext,
+  serviceApp,
 } from "@repo/server-kit/http";
 import type { Logger } from "@repo/server-kit/logger";
 import { staticSite } from "@repo/server-kit/static-site";
 import compression from "compression";
-import express, { type Express } from "express";
+import type { Express } from "express";
 import helmet from "helmet";
 import type { Env } from "./env.js";
-import { renderConfigScript } from "./runtime-config.js";
+import { CONFIG_SCRIPT_HEADERS, renderConfigScript } from "./runtime-config.js";
 
 export interface AppDeps {
   env: Pick<Env, "API_URL" | "DEPLOY_ENV">;
@@ -20,8 +20,6 @@ export interface AppDeps {
   /** The folder `vite build` wrote: index.html and assets/. */
   staticDir: string;
 }
-
-const NEVER = "no-store";
 
 /**
  * The production server of the web app: the built files, `/config.js` from the environment,
@@ -34,10 +32,7 @@ export function createApp(deps: AppDeps): Express {
   });
   const apiOrigin = new URL(deps.env.API_URL).origin;
 
-  const app = express();
-  app.disable("x-powered-by");
-  app.set("trust proxy", "loopback, linklocal, uniquelocal");
-  app.use(requestContext(deps.logger));
+  const app = serviceApp(deps.logger);
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -57,9 +52,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(compression());
 
   app.get("/config.js", (_req, res) => {
-    res.setHeader("content-type", "text/javascript; charset=utf-8");
-    res.setHeader("cache-control", NEVER);
-    res.send(configScript);
+    res.set(CONFIG_SCRIPT_HEADERS).send(configScript);
   });
 
   // The built files, and index.html for every page route (server-kit's static-site).

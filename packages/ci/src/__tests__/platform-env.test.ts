@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { PassThrough } from "node:stream";
+import { captureOutput } from "@repo/test-kit/capture";
 import { afterEach, describe, expect, it } from "vitest";
 import { platformEnvironment, platformEnvMain } from "../platform-env.js";
 import { repoRoot } from "./support.js";
@@ -12,17 +12,10 @@ afterEach(() => {
 });
 
 function run(argv: string[], cwd = repoRoot) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (chunk) => {
-    out += chunk;
-  });
-  stderr.on("data", (chunk) => {
-    err += chunk;
-  });
-  return { code: platformEnvMain(argv, { stdout, stderr, cwd }), out, err };
+  const output = captureOutput();
+  const { stdout, stderr } = output;
+  const code = platformEnvMain(argv, { stdout, stderr, cwd });
+  return { code, out: output.out, err: output.err };
 }
 
 describe("platform-env", () => {

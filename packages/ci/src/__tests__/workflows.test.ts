@@ -10,7 +10,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { PassThrough } from "node:stream";
+import { captureOutput } from "@repo/test-kit/capture";
 import { afterEach, describe, expect, it } from "vitest";
 import { main } from "../main.js";
 import { checkAppWorkflows, generateWorkflows, lineDiff, writeAppWorkflows } from "../workflows.js";
@@ -76,18 +76,10 @@ function editJson(file: string, edit: (json: Record<string, Record<string, strin
 }
 
 function cli(argv: string[], cwd: string) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (chunk) => {
-    out += chunk;
-  });
-  stderr.on("data", (chunk) => {
-    err += chunk;
-  });
+  const output = captureOutput();
+  const { stdout, stderr } = output;
   const code = main(argv, { stdout, stderr, cwd });
-  return { code, out, err };
+  return { code, out: output.out, err: output.err };
 }
 
 describe("gen-workflows --check", () => {
@@ -257,6 +249,16 @@ describe("gen-workflows (write)", () => {
       /deploy-docs.yml is named like an app's pipeline, but there is no app "docs" .* rename or remove it/,
     );
     expect(existsSync(path.join(dir, ".github/workflows/deploy-docs.yml"))).toBe(true);
+  });
+
+  it("--check does not send a hand-written one to `npm run workflows`, which would refuse it", () => {
+    const dir = copyRepo();
+    writeFileSync(path.join(dir, ".github/workflows/deploy-docs.yml"), "name: docs\n");
+    expect(cli(["--check"], dir)).toEqual({
+      code: 1,
+      out: "",
+      err: '✗ .github/workflows/deploy-docs.yml is named like an app\'s pipeline, but there is no app "docs" (no apps/docs/deploy.json) and the file was not generated: rename or remove it.\n',
+    });
   });
 });
 

@@ -1,22 +1,15 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { PassThrough } from "node:stream";
+import { captureOutput } from "@repo/test-kit/capture";
+import { freePort } from "@repo/test-kit/free-port";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../cli/main.js";
-import { freePort, repoRoot, tempPlatform } from "./support.js";
+import { repoRoot, tempPlatform } from "./support.js";
 
 /** Runs the CLI in-process, as `deploy-kit ...` would from the repository root. */
 async function cli(argv: string[], env: Record<string, string | undefined> = process.env) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (chunk) => {
-    out += chunk;
-  });
-  stderr.on("data", (chunk) => {
-    err += chunk;
-  });
+  const output = captureOutput();
+  const { stdout, stderr } = output;
   const code = await main(argv, {
     stdout,
     stderr,
@@ -24,7 +17,14 @@ async function cli(argv: string[], env: Record<string, string | undefined> = pro
     env,
     signal: new AbortController().signal,
   });
-  return { code, out, err };
+  return { code, out: output.out, err: output.err };
+}
+
+/** The repository's apps, whichever the team has (the samples may be gone). */
+function repoApps(): string[] {
+  return readdirSync(path.join(repoRoot, "apps"))
+    .filter((app) => existsSync(path.join(repoRoot, "apps", app, "deploy.json")))
+    .sort();
 }
 
 describe("bad input gets a clear message and an exit code, never a stack trace", () => {
@@ -40,10 +40,7 @@ describe("bad input gets a clear message and an exit code, never a stack trace",
     const body = JSON.parse(result.out);
     expect(body.error.kind).toBe("config");
     expect(body.error.message).toMatch(/nope/);
-    // the repository's apps, whichever the team has (the samples may be gone)
-    const apps = readdirSync(path.join(repoRoot, "apps"))
-      .filter((app) => existsSync(path.join(repoRoot, "apps", app, "deploy.json")))
-      .sort();
+    const apps = repoApps();
     expect(body.error.message).toContain(`use one of ${apps.join(", ") || "(no apps yet)"}`);
     expect(result.err).not.toMatch(/\n\s+at /);
   });
@@ -57,6 +54,22 @@ describe("bad input gets a clear message and an exit code, never a stack trace",
     expect(result.err).toContain(`use one of ${names.join(", ")}`);
     expect(result.err).not.toMatch(/\n\s+at /);
   });
+
+  it.each(["releases", "diagnose"])(
+    "%s of the local environment: exit 2, which --env to pass, before asking Docker",
+    async (command) => {
+      const [app] = repoApps();
+      if (!app) return;
+      const result = await cli([command, app, "--config", platform.file], {
+        ...process.env,
+        DOCKER_HOST: "unix:///nonexistent/docker.sock",
+      });
+      expect(result.code).toBe(2);
+      expect(result.err).toContain(`${command} reads AWS, not the local environment`);
+      expect(result.err).toMatch(/--env|Add an AWS environment/);
+      expect(result.err).not.toMatch(/Docker is not running/);
+    },
+  );
 
   it("Docker not running: exit 1, how to start it", async () => {
     const result = await cli(["status", "--config", platform.file], {

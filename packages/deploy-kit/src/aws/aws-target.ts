@@ -24,7 +24,12 @@ import type { AwsClients } from "./clients.js";
 import { diagnose, formatDiagnosis } from "./diagnose.js";
 import { ecrDigest, tagRelease } from "./ecr.js";
 import { withThrottlingRetry } from "./retry.js";
-import { diffTaskDefinitions, RELEASE_TAGS, renderTaskDefinition } from "./task-definition.js";
+import {
+  diffTaskDefinitions,
+  RELEASE_TAGS,
+  registerableFields,
+  renderTaskDefinition,
+} from "./task-definition.js";
 import { type DeploymentProgress, watchDeployment } from "./watch.js";
 
 type AwsEnvironment = Extract<ResolvedEnvironment, { kind: "aws" }>;
@@ -146,14 +151,17 @@ export class AwsTarget implements Target {
     return service;
   }
 
-  /** Another deployment still rolling out: wait for it rather than stack a second one on it. */
+  /**
+   * Another deployment still rolling out: wait for it rather than stack a second one on it.
+   * Returns the service as it is now (described again only when there was something to wait for).
+   */
   private async waitForOthers(
     app: ResolvedApp,
     service: Service,
     options: ReleaseOptions,
-  ): Promise<void> {
+  ): Promise<Service> {
     const busy = (service.deployments ?? []).find((d) => d.rolloutState === "IN_PROGRESS");
-    if (!busy?.id) return;
+    if (!busy?.id) return service;
     const done = this.#deps.reporter.step(
       `wait for deployment ${busy.id} of ${app.name}, still in progress (started ${busy.createdAt?.toISOString() ?? "earlier"})`,
     );
@@ -180,6 +188,7 @@ export class AwsTarget implements Target {
       );
     }
     done(outcome.kind === "completed" ? "it completed" : `it ended: ${outcome.reason}`);
+    return this.describeService(app.name);
   }
 
   private watchTiming() {
@@ -212,10 +221,7 @@ export class AwsTarget implements Target {
     }
 
     let service = await this.describeService(app.name);
-    if (!options.dryRun) {
-      await this.waitForOthers(app, service, options);
-      service = await this.describeService(app.name);
-    }
+    if (!options.dryRun) service = await this.waitForOthers(app, service, options);
     const described = await clients.ecs.send(
       new DescribeTaskDefinitionCommand({
         taskDefinition: service.taskDefinition,
@@ -223,7 +229,9 @@ export class AwsTarget implements Target {
       }),
     );
     if (!described.taskDefinition)
-      throw new DeployError(`ECS did not return the task definition ${service.taskDefinition}.`);
+      throw new DeployError(`ECS did not return the task definition ${service.taskDefinition}.`, {
+        hint: "Nothing was changed: release again.",
+      });
     const next = renderTaskDefinition(described.taskDefinition, described.tags ?? [], {
       container: names.container,
       image,
@@ -236,17 +244,11 @@ export class AwsTarget implements Target {
       reporter.info(
         `would register a new revision of ${next.family} (from ${service.taskDefinition}), differing in:`,
       );
-      for (const line of diffTaskDefinitions(
-        { ...described.taskDefinition, tags: described.tags ?? [] },
-        next,
-      ).filter(
-        (l) =>
-          !/^- (taskDefinitionArn|revision|status|requiresAttributes|compatibilities|registeredAt|registeredBy|deregisteredAt)\b/.test(
-            l,
-          ),
-      )) {
-        reporter.info(`  ${line}`);
-      }
+      const current = {
+        ...registerableFields(described.taskDefinition),
+        tags: described.tags ?? [],
+      };
+      for (const line of diffTaskDefinitions(current, next)) reporter.info(`  ${line}`);
       reporter.info(`and update service ${names.service} in ${this.cluster} to it`);
       return {
         ...base,
@@ -262,7 +264,9 @@ export class AwsTarget implements Target {
     const result = await clients.ecs.send(new RegisterTaskDefinitionCommand(next));
     const taskDefinition = result.taskDefinition?.taskDefinitionArn;
     if (!taskDefinition)
-      throw new DeployError("ECS registered the task definition but returned no ARN.");
+      throw new DeployError("ECS registered the task definition but returned no ARN.", {
+        hint: "The service was not changed: release again.",
+      });
     registered(`revision ${result.taskDefinition?.revision}`);
 
     // Before its first release the service runs no task (see packages/infra): give it its count.
@@ -281,7 +285,10 @@ export class AwsTarget implements Target {
     );
     if (!deployment?.id)
       throw new DeployError(
-        "ECS updated the service but reports no deployment of the new revision.",
+        `ECS updated the service to ${taskDefinition} but reports no deployment of it.`,
+        {
+          hint: `Follow the service with \`deploy-kit status ${app.name} --env ${this.#deps.environment.name}\`.`,
+        },
       );
     updated(`${deployment.id}${firstRelease ? `, desired count ${app.desiredCount}` : ""}`);
 
@@ -516,15 +523,18 @@ export class AwsTarget implements Target {
   /** On-demand diagnosis of an app's service (`deploy-kit diagnose`). */
   async diagnose(app: ResolvedApp): Promise<string[]> {
     await this.checkCredentials();
-    const names = this.names(app.name);
-    await this.describeService(app.name);
+    const service = await this.describeService(app.name);
     return formatDiagnosis(
-      await diagnose(this.#deps.clients, {
-        cluster: this.cluster,
-        service: names.service,
-        app: app.name,
-        environment: this.#deps.environment.name,
-      }),
+      await diagnose(
+        this.#deps.clients,
+        {
+          cluster: this.cluster,
+          service: this.names(app.name).service,
+          app: app.name,
+          environment: this.#deps.environment.name,
+        },
+        service,
+      ),
     );
   }
 }

@@ -9,7 +9,14 @@
  * and is what the report's headline names.
  */
 import type { Diagnosis } from "./diagnose.js";
-import { describeShortfall, explainHealthReason, type InstanceCapacity } from "./events.js";
+import {
+  describeShortfall,
+  explainHealthReason,
+  healthCheckCodes,
+  type InstanceCapacity,
+  PLACEMENT_SHORTFALL,
+  unhealthyEventReason,
+} from "./events.js";
 
 /** The texts and numbers diagnose gathered, in the shape the rules read them. */
 export interface Evidence {
@@ -173,7 +180,7 @@ function healthFindings(evidence: Evidence): HealthFinding[] {
   for (const target of evidence.targetHealth) {
     if (target.state !== "unhealthy") continue;
     const text = [target.reason, target.description].filter(Boolean).join(": ");
-    const codes = /these codes: \[([^\]]*)\]/.exec(target.description ?? "")?.[1];
+    const codes = healthCheckCodes(target.description ?? "");
     findings.push({
       text: `${text}${target.healthCheckPath ? ` (health check GET ${target.healthCheckPath})` : ""}`,
       ...(codes === undefined ? {} : { codes }),
@@ -183,11 +190,9 @@ function healthFindings(evidence: Evidence): HealthFinding[] {
   const paths = [...new Set((evidence.targetGroups ?? []).map((g) => g.healthCheckPath))];
   const path = paths.length === 1 ? paths[0] : undefined;
   for (const message of evidence.events) {
-    const reason = /is unhealthy in \(target-group [^)]*\) due to \(reason (.*?)\)\.?\s*$/i.exec(
-      message,
-    )?.[1];
+    const reason = unhealthyEventReason(message);
     if (!reason) continue;
-    const codes = /these codes: \[([^\]]*)\]/.exec(reason)?.[1];
+    const codes = healthCheckCodes(reason);
     findings.push({
       text: message,
       ...(codes === undefined ? {} : { codes }),
@@ -208,11 +213,7 @@ function healthMatch(
 }
 
 function placementShortfall(evidence: Evidence, resource: "memory" | "cpu"): string | undefined {
-  const pattern =
-    resource === "memory"
-      ? /insufficient memory available|RESOURCE:MEMORY/i
-      : /insufficient CPU units available|RESOURCE:CPU/i;
-  const event = find(evidence.events, pattern);
+  const event = find(evidence.events, PLACEMENT_SHORTFALL[resource]);
   if (!event) return undefined;
   const said = /The closest matching [^.]*\./.exec(event)?.[0] ?? event;
   const numbers = describeShortfall(resource, {

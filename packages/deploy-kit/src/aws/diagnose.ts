@@ -92,14 +92,7 @@ export interface Diagnosis {
     }>;
   }>;
   /** New service events, oldest first, each once, with a plain-words explanation when decoded. */
-  events: Array<{
-    at: string;
-    message: string;
-    explanation?: string;
-    /** How often ECS wrote it (task ids aside), when more than once. */
-    count?: number;
-    lastAt?: string;
-  }>;
+  events: DecodedEvent[];
   /** Targets of the service's target group(s) that are not healthy, with reason and description. */
   targetHealth: Array<{
     target: string;
@@ -633,12 +626,20 @@ export function evidenceOf(
   return evidence;
 }
 
-export async function diagnose(clients: AwsClients, input: DiagnoseInput): Promise<Diagnosis> {
+/**
+ * Gathers the diagnosis of `input.service`. `described` is the service as the caller has just
+ * described it, when it has: the diagnosis then does not describe it again.
+ */
+export async function diagnose(
+  clients: AwsClients,
+  input: DiagnoseInput,
+  described?: Service,
+): Promise<Diagnosis> {
   const since = input.since ?? new Date(Date.now() - HOUR);
   const logLines = input.logLines ?? 20;
   const gaps: string[] = [];
 
-  const service = await describeService(clients, input);
+  const service = described ?? (await describeService(clients, input));
   const deployment = pickDeployment(service, input.deploymentId, since);
   const deploymentId = input.deploymentId ?? deployment?.id;
   if (input.deploymentId && !deployment) {
@@ -709,7 +710,7 @@ export async function diagnose(clients: AwsClients, input: DiagnoseInput): Promi
       ? { healthCheckPath: balancing.targetGroups[0].healthCheckPath }
       : {}),
   };
-  const events: DecodedEvent[] = newEvents(rawEvents, since, placement);
+  const events = newEvents(rawEvents, since, placement);
 
   const diagnosis: Diagnosis = {
     service: input.service,

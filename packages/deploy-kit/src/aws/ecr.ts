@@ -8,7 +8,7 @@ import {
   PutImageCommand,
 } from "@aws-sdk/client-ecr";
 import type { Docker } from "../docker/docker.js";
-import { DeployError } from "../errors.js";
+import { DeployError, noImageToPush } from "../errors.js";
 import type { AwsClients } from "./clients.js";
 
 const ECR_HOST = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$/;
@@ -44,6 +44,8 @@ export async function ecrDigest(
 }
 
 export interface EcrPushInput {
+  /** The app whose image this is, for the error when the engine does not have it. */
+  app: string;
   clients: AwsClients;
   docker: Docker;
   registry: string;
@@ -64,6 +66,9 @@ export async function pushToEcr(
   const ref = `${input.registry}/${input.repository}:${input.tag}`;
   const existing = await ecrDigest(input.clients, input.repository, input.tag);
   if (existing) return { ref, digest: existing, skipped: true };
+  if (!(await input.docker.imageInspect(input.localImage))) {
+    throw noImageToPush(input.app, input.localImage);
+  }
 
   const token = await input.clients.ecr.send(new GetAuthorizationTokenCommand({}));
   const data = token.authorizationData?.[0];

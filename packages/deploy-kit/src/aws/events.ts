@@ -45,17 +45,21 @@ export interface DecodedEvent {
   at: string;
   message: string;
   explanation?: string;
-  /** How often the same event was written (task ids aside); 1 when once. */
+  /** How often the same event was written (task ids aside), when more than once. */
   count?: number;
   /** ISO time of the last occurrence, when written more than once. */
   lastAt?: string;
 }
 
-const PLACEMENT_RESOURCE = /insufficient (memory|CPU units) available|RESOURCE:(MEMORY|CPU)/i;
+/** What ECS writes when no instance has enough free memory, or CPU, for a task. */
+export const PLACEMENT_SHORTFALL = {
+  memory: /insufficient memory available|RESOURCE:MEMORY/i,
+  cpu: /insufficient CPU units available|RESOURCE:CPU/i,
+} as const;
 
 /** True when the message is a placement failure for lack of memory or CPU (worth the numbers). */
 export function isResourcePlacementFailure(message: string): boolean {
-  return PLACEMENT_RESOURCE.test(message);
+  return PLACEMENT_SHORTFALL.memory.test(message) || PLACEMENT_SHORTFALL.cpu.test(message);
 }
 
 /**
@@ -160,12 +164,22 @@ export function describeShortfall(
   return parts.length ? parts.join("; ") : undefined;
 }
 
-const HEALTH_CODES = /Health checks failed with these codes: \[([^\]]*)\]/;
+/** The HTTP codes in "Health checks failed with these codes: [404]", e.g. "404". */
+export function healthCheckCodes(text: string): string | undefined {
+  return /Health checks failed with these codes: \[([^\]]*)\]/.exec(text)?.[1];
+}
+
+/** The reason in a service event "(task ...) (port ...) is unhealthy in (target-group ...) due to (reason ...)". */
+export function unhealthyEventReason(message: string): string | undefined {
+  return /is unhealthy in \(target-group [^)]*\) due to \(reason (.*?)\)\.?\s*$/i.exec(
+    message,
+  )?.[1];
+}
 
 /** What the load balancer's health check reason means for an app behind it. */
 export function explainHealthReason(reason: string, path?: string): string | undefined {
   const check = path ? `GET ${path}` : "the health check request";
-  const codes = HEALTH_CODES.exec(reason)?.[1];
+  const codes = healthCheckCodes(reason);
   if (codes) {
     if (/\b5\d\d\b/.test(codes)) {
       return `The app answered ${check} with ${codes}: it runs, but reports itself unhealthy or fails on that route.`;
@@ -189,11 +203,11 @@ export function explainServiceEvent(
   message: string,
   context: PlacementContext = {},
 ): string | undefined {
-  if (/insufficient memory available|RESOURCE:MEMORY/i.test(message)) {
+  if (PLACEMENT_SHORTFALL.memory.test(message)) {
     const numbers = describeShortfall("memory", context);
     return `No EC2 instance has enough free memory for another task${numbers ? `: ${numbers}` : ""}.`;
   }
-  if (/insufficient CPU units available|RESOURCE:CPU/i.test(message)) {
+  if (PLACEMENT_SHORTFALL.cpu.test(message)) {
     const numbers = describeShortfall("cpu", context);
     return `No EC2 instance has enough free CPU for another task${numbers ? `: ${numbers}` : ""}.`;
   }
@@ -231,10 +245,8 @@ export function explainServiceEvent(
   if (rollback) {
     return `ECS is going back to the previous deployment (${rollback[1]}): the release did not go out and the app keeps serving the old version.`;
   }
-  const unhealthy = /is unhealthy in \(target-group [^)]*\) due to \(reason (.*?)\)\.?\s*$/i.exec(
-    message,
-  );
-  if (unhealthy?.[1]) return explainHealthReason(unhealthy[1], context.healthCheckPath);
+  const unhealthy = unhealthyEventReason(message);
+  if (unhealthy) return explainHealthReason(unhealthy, context.healthCheckPath);
   if (/failed container health checks/i.test(message)) {
     return "The container's own health check command (in the task definition) kept failing, so ECS replaced the task.";
   }

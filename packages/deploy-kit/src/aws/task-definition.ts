@@ -55,6 +55,15 @@ function setEnv(container: ContainerDefinition, name: string, value: string): Co
   return { ...container, environment };
 }
 
+/** A copy of what RegisterTaskDefinition takes back of `current`, without AWS's bookkeeping. */
+export function registerableFields(current: TaskDefinition): RegisterTaskDefinitionCommandInput {
+  const fields: Record<string, unknown> = {};
+  for (const field of REGISTERABLE) {
+    if (current[field] !== undefined) fields[field] = structuredClone(current[field]);
+  }
+  return fields as unknown as RegisterTaskDefinitionCommandInput;
+}
+
 /**
  * The next revision: the current task definition with the app container's image and the release
  * metadata (GIT_COMMIT, APP_VERSION, tags) changed; every other field is kept as it is, including
@@ -74,16 +83,12 @@ export function renderTaskDefinition(
       },
     );
   }
-  const next: Record<string, unknown> = {};
-  for (const field of REGISTERABLE) {
-    if (current[field] !== undefined) next[field] = structuredClone(current[field]);
-  }
-  next.containerDefinitions = containers.map((container) => {
-    if (container.name !== change.container) return structuredClone(container);
-    let updated: ContainerDefinition = { ...structuredClone(container), image: change.image };
-    updated = setEnv(updated, "GIT_COMMIT", change.commit);
-    updated = setEnv(updated, "APP_VERSION", change.version);
-    return updated;
+  const next = registerableFields(current);
+  // registerableFields has copied the containers already.
+  next.containerDefinitions = next.containerDefinitions?.map((container) => {
+    if (container.name !== change.container) return container;
+    const updated = setEnv({ ...container, image: change.image }, "GIT_COMMIT", change.commit);
+    return setEnv(updated, "APP_VERSION", change.version);
   });
   const ours = new Set<string>(Object.values(RELEASE_TAGS));
   next.tags = [
@@ -92,7 +97,7 @@ export function renderTaskDefinition(
     { key: RELEASE_TAGS.version, value: change.version },
     { key: RELEASE_TAGS.tag, value: change.tag },
   ];
-  return next as unknown as RegisterTaskDefinitionCommandInput;
+  return next;
 }
 
 function flatten(value: unknown, prefix: string, out: Map<string, string>): void {

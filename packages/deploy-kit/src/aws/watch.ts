@@ -1,3 +1,4 @@
+import { setTimeout as pause } from "node:timers/promises";
 import {
   DescribeContainerInstancesCommand,
   DescribeServicesCommand,
@@ -53,18 +54,11 @@ export interface WatchDeps {
   maxDelayMs?: number;
 }
 
+// Ends early on Ctrl-C; the loop then sees the signal. Node's timer removes its abort listener
+// when it fires: one added per poll and never removed would pile up on the signal (and make Node
+// warn of a leak after ten polls).
 const abortableSleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      "abort",
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
-  });
+  pause(ms, undefined, signal ? { signal } : {}).catch(() => undefined);
 
 /**
  * Follows one deployment until it ends. Success: the deployment is COMPLETED with running ==

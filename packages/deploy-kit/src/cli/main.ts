@@ -71,6 +71,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     command = parsed.command;
     const reporter = createReporter({
       json: parsed.options.json,
+      ci: Boolean(io.env.CI),
       stream: io.stderr,
       out: io.stdout,
     });

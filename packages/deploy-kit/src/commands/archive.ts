@@ -5,6 +5,7 @@ import type { Docker, ImageInfo } from "../docker/docker.js";
 import { DeployError, EXIT } from "../errors.js";
 import type { Revision } from "../git.js";
 import { inputsHash } from "../inputs.js";
+import { mb, shortId } from "../output.js";
 import { imageRef, LABEL, type Project } from "../project.js";
 
 // Build once, promote the same image: CI's build job saves the images to an archive (`build
@@ -28,8 +29,6 @@ export interface LoadedImage {
   /** The revision tag of the build that made the image, when another revision made it. */
   builtAs?: string;
 }
-
-const mb = (bytes: number) => `${(bytes / 1_000_000).toFixed(1)} MB`;
 
 /** The archive's path: relative to where the command runs, like any file argument. */
 export function archivePath(context: Pick<CommandContext, "cwd" | "options">): string {
@@ -130,7 +129,7 @@ export async function loadArchive(
       throw new DeployError(
         `The archive ${shown} holds ${app.name} built from ${other.info.labels[LABEL.tag] ?? "an unknown revision"}, not from this revision (${rev.tag}), and its inputs changed since.`,
         {
-          details: [`image: ${other.ref} (${other.info.id.slice(7, 19)})`],
+          details: [`image: ${other.ref} (${shortId(other.info.id)})`],
           hint: `Check out the commit the archive was built from, or build it from this one: \`deploy-kit build ${app.name} --archive ${shown}\`.`,
         },
       );
@@ -149,7 +148,7 @@ export async function loadArchive(
   }
   for (const l of loaded) {
     context.reporter.result(
-      `${l.app}: ${l.image} ${l.imageId.slice(7, 19)} from ${path.basename(file)}${l.builtAs ? ` (built as ${l.builtAs}, same inputs)` : ""}`,
+      `${l.app}: ${l.image} ${shortId(l.imageId)} from ${path.basename(file)}${l.builtAs ? ` (built as ${l.builtAs}, same inputs)` : ""}`,
     );
   }
   return loaded;

@@ -4,7 +4,8 @@ import type { CommandContext } from "../cli/main.js";
 import { type Docker, DockerCli } from "../docker/docker.js";
 import { checkAborted } from "../errors.js";
 import { revision } from "../git.js";
-import { inputsHash } from "../inputs.js";
+import { inputsHashes } from "../inputs.js";
+import { mb, shortId } from "../output.js";
 import { imageRef, LABEL, openProject, type Project } from "../project.js";
 import { saveArchive } from "./archive.js";
 
@@ -24,8 +25,6 @@ export interface BuildDeps {
   docker?: Docker;
 }
 
-const mb = (bytes: number) => `${(bytes / 1_000_000).toFixed(1)} MB`;
-
 /** Builds (or reuses) the image of each app. Shared by `build` and `deploy`. */
 export async function buildApps(
   context: CommandContext,
@@ -35,14 +34,18 @@ export async function buildApps(
   const { reporter, options } = context;
   const rev = await revision(project.root, options.allowDirty);
   if (rev.dirty) reporter.warn(`building uncommitted changes: tag ${rev.tag}`);
+  const hashes = await inputsHashes(
+    project.root,
+    project.apps.map((app) => app.packageName),
+  );
   const built: BuiltApp[] = [];
   for (const app of project.apps) {
     checkAborted(context.signal, `stopped before building ${app.name}; nothing was changed.`);
-    built.push(await buildOne(context, project, docker, app, rev));
+    built.push(await buildOne(context, project, docker, app, rev, hashes.get(app.packageName)));
   }
   for (const b of built) {
     reporter.result(
-      `${b.app}: ${b.image} ${b.imageId.slice(7, 19)} ${mb(b.sizeBytes)}${b.reused ? " (reused)" : ` built in ${b.seconds.toFixed(1)}s`}`,
+      `${b.app}: ${b.image} ${shortId(b.imageId)} ${mb(b.sizeBytes)}${b.reused ? " (reused)" : ` built in ${b.seconds.toFixed(1)}s`}`,
     );
   }
   return built;
@@ -54,11 +57,11 @@ async function buildOne(
   docker: Docker,
   app: ResolvedApp,
   rev: { commit: string; tag: string },
+  inputs: string | undefined,
 ): Promise<BuiltApp> {
   const { reporter, options } = context;
   const image = imageRef(project, app.name, rev.tag);
   const begin = performance.now();
-  const inputs = await inputsHash(project.root, app.packageName);
   const done = reporter.step(`build ${app.name} → ${image}`);
 
   // Same inputs as an earlier build: give that image this tag instead of building again.
@@ -109,7 +112,7 @@ async function buildOne(
     },
   });
   const info = await docker.imageInspect(image);
-  done(info ? `${info.id.slice(7, 19)}, ${mb(info.size)}` : undefined);
+  done(info ? `${shortId(info.id)}, ${mb(info.size)}` : undefined);
   return result(app, image, info?.id ?? "", info?.size ?? 0, rev, begin, false);
 }
 

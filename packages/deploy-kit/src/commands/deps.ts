@@ -1,6 +1,9 @@
+import { awsEnvironmentNames, type ResolvedApp } from "@repo/platform-config/resolve";
+import type { AwsTarget } from "../aws/aws-target.js";
 import type { AwsClients } from "../aws/clients.js";
 import type { CommandContext } from "../cli/main.js";
 import { type Docker, DockerCli } from "../docker/docker.js";
+import { DeployError, EXIT } from "../errors.js";
 import { openProject, type Project } from "../project.js";
 import { createTarget } from "../targets/index.js";
 import type { Target } from "../targets/target.js";
@@ -29,11 +32,48 @@ export async function open(
   const project = openProject(context);
   const docker = deps.docker ?? new DockerCli(context.env);
   if (needs.docker || project.environment.kind === "local") await docker.ping();
-  const target = await createTarget(project, {
+  return { project, docker, target: await targetOf(project, context, deps, docker) };
+}
+
+function targetOf(
+  project: Project,
+  context: CommandContext,
+  deps: CommandDeps,
+  docker: Docker,
+): Promise<Target> {
+  return createTarget(project, {
     docker,
     reporter: context.reporter,
     env: context.env,
     ...(deps.aws ? { aws: deps.aws } : {}),
   });
-  return { project, docker, target };
+}
+
+/**
+ * The one app and the AWS target of a command that only reads AWS (`releases`, `diagnose`). A
+ * local environment is refused before Docker or a target is touched; `locally` says what to use
+ * there instead.
+ */
+export async function openAwsApp(
+  context: CommandContext,
+  deps: CommandDeps,
+  command: string,
+  locally: string,
+): Promise<{ app: ResolvedApp; target: AwsTarget }> {
+  const project = openProject(context);
+  const [app] = project.apps;
+  if (!app) throw new Error(`${command} needs an app`);
+  if (project.environment.kind !== "aws") {
+    const aws = awsEnvironmentNames(project.loaded.platform);
+    throw new DeployError(`${command} reads AWS, not the local environment; ${locally}`, {
+      hint: aws.length
+        ? `Pass the AWS environment to read, e.g. \`deploy-kit ${command} ${app.name} --env ${aws[0]}\` (AWS environments: ${aws.join(", ")}).`
+        : "Add an AWS environment under `environments` in platform.config.json first.",
+      exitCode: EXIT.usage,
+    });
+  }
+  const docker = deps.docker ?? new DockerCli(context.env);
+  // createTarget makes an AwsTarget for an AWS environment.
+  const target = (await targetOf(project, context, deps, docker)) as AwsTarget;
+  return { app, target };
 }

@@ -2,7 +2,7 @@ import { awsNames } from "@repo/platform-config/names";
 import type { AwsClients } from "../aws/clients.js";
 import type { CommandContext } from "../cli/main.js";
 import { type Docker, DockerCli } from "../docker/docker.js";
-import { checkAborted, DeployError } from "../errors.js";
+import { checkAborted, DeployError, noImageToPush } from "../errors.js";
 import { revision } from "../git.js";
 import { registryAnswers } from "../http.js";
 import { imageRef, openProject, type Project } from "../project.js";
@@ -26,12 +26,27 @@ export async function pushApps(
   images: Array<{ app: string; image: string }>,
   aws?: AwsClients,
 ): Promise<PushedApp[]> {
+  const { environment } = project;
+  // The ECR client loads only for AWS environments.
+  const toEcr =
+    environment.kind === "aws" && (await import("../aws/ecr.js")).isEcr(environment.registry);
+  const pushed = toEcr
+    ? await pushAppsToEcr(context, project, docker, images, await awsClientsFor(project, aws))
+    : await pushAppsToRegistry(context, project, docker, images);
+  for (const p of pushed) if (p.digest) context.reporter.result(`${p.app}: ${p.ref}@${p.digest}`);
+  return pushed;
+}
+
+/** Any other registry (the local one, or an AWS environment's own): `docker push`. */
+async function pushAppsToRegistry(
+  context: CommandContext,
+  project: Project,
+  docker: Docker,
+  images: Array<{ app: string; image: string }>,
+): Promise<PushedApp[]> {
   const { reporter, options } = context;
   const environment = project.environment;
   const registry = environment.registry;
-  if (environment.kind === "aws" && /\.dkr\.ecr\./.test(registry)) {
-    return pushAppsToEcr(context, project, docker, images, await awsClientsFor(project, aws));
-  }
   const answers = await registryAnswers(registry);
   if (!answers) {
     if (environment.kind === "local" && environment.registryFromDefault) {
@@ -64,17 +79,12 @@ export async function pushApps(
       pushed.push({ app, image, ref });
       continue;
     }
-    if (!(await docker.imageInspect(image))) {
-      throw new DeployError(`There is no image ${image} to push.`, {
-        hint: `Build it first: \`deploy-kit build ${app}\`.`,
-      });
-    }
+    if (!(await docker.imageInspect(image))) throw noImageToPush(app, image);
     await docker.tag(image, ref);
     const { digest } = await docker.push(ref);
     done(digest);
     pushed.push({ app, image, ref, digest });
   }
-  for (const p of pushed) if (p.digest) reporter.result(`${p.app}: ${p.ref}@${p.digest}`);
   return pushed;
 }
 
@@ -88,7 +98,7 @@ async function pushAppsToEcr(
 ): Promise<PushedApp[]> {
   const { reporter, options } = context;
   // The ECR client loads only for pushes to ECR.
-  const { ecrDigest, pushToEcr } = await import("../aws/ecr.js");
+  const { pushToEcr } = await import("../aws/ecr.js");
   const pushed: PushedApp[] = [];
   for (const { app, image } of images) {
     checkAborted(
@@ -104,12 +114,8 @@ async function pushAppsToEcr(
       pushed.push({ app, image, ref });
       continue;
     }
-    if (!(await ecrDigest(clients, repository, tag)) && !(await docker.imageInspect(image))) {
-      throw new DeployError(`There is no image ${image} to push.`, {
-        hint: `Build it first: \`deploy-kit build ${app}\`.`,
-      });
-    }
     const result = await pushToEcr({
+      app,
       clients,
       docker,
       registry: project.environment.registry,
@@ -126,7 +132,6 @@ async function pushAppsToEcr(
       ...(result.skipped ? { skipped: "already in ECR" } : {}),
     });
   }
-  for (const p of pushed) if (p.digest) reporter.result(`${p.app}: ${p.ref}@${p.digest}`);
   return pushed;
 }
 

@@ -356,6 +356,9 @@ export class DockerCli implements Docker {
         if (/[\r\n]/.test(value))
           throw new DeployError(
             `The value of ${key} has a line break, which Docker's env files cannot carry.`,
+            {
+              hint: `Put ${key} on one line (encode a multi-line value, e.g. as base64) where it is set: the app's deploy.json or its .env.local.`,
+            },
           );
         return `${key}=${value}`;
       });

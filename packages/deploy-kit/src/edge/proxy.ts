@@ -135,9 +135,27 @@ class UpstreamTimeout extends Error {
   override name = "UpstreamTimeout";
 }
 
-function targetOf(upstream: string): { host: string; port: number } {
-  const url = new URL(upstream);
-  return { host: url.hostname.replace(/^\[|\]$/g, ""), port: Number(url.port) || 80 };
+/**
+ * A request to the upstream origin `target`, destroyed with an UpstreamTimeout unless its response
+ * (or upgrade) starts within `timeoutMs`: the caller clears the returned timer when it does.
+ */
+function upstreamRequest(
+  target: string,
+  options: { method: string | undefined; path: string; headers: OutgoingHttpHeaders },
+  agent: Agent | false,
+  timeoutMs: number,
+): { proxyReq: ClientRequest; timer: NodeJS.Timeout } {
+  const url = new URL(target);
+  const proxyReq = httpRequest({
+    ...options,
+    host: url.hostname.replace(/^\[|\]$/g, ""),
+    port: Number(url.port) || 80,
+    agent,
+  });
+  const timer = setTimeout(() => {
+    proxyReq.destroy(new UpstreamTimeout(`no response within ${timeoutMs} ms`));
+  }, timeoutMs);
+  return { proxyReq, timer };
 }
 
 interface Answer {
@@ -152,6 +170,28 @@ function jsonAnswer(status: number, body: EdgeErrorBody & Record<string, unknown
     headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" },
     body: JSON.stringify(body),
   };
+}
+
+/** The 502 (or 504 on a timeout) for an upstream that did not answer. */
+function upstreamFailure(
+  host: HostHeader,
+  target: string,
+  err: unknown,
+  timeoutMs: number,
+  requestId: string,
+): Answer {
+  const fix = "`deploy-kit status` shows whether the app runs and is healthy.";
+  return err instanceof UpstreamTimeout
+    ? jsonAnswer(504, {
+        code: "gateway_timeout",
+        message: `${host.name} did not answer within ${timeoutMs / 1000} s (upstream ${target}). ${fix}`,
+        requestId,
+      })
+    : jsonAnswer(502, {
+        code: "bad_gateway",
+        message: `${host.name} is not answering: ${describe(err)} (upstream ${target}). ${fix}`,
+        requestId,
+      });
 }
 
 /** The 404 for a host without a route: lists the apps there are, as links a person can click. */
@@ -238,7 +278,13 @@ export function createProxy(options: ProxyOptions): Proxy {
 
   function accessLog(
     req: IncomingMessage,
-    fields: { host: string; status: number; upstream: string | null; started: number },
+    fields: {
+      host: string;
+      path: string;
+      status: number;
+      upstream: string | null;
+      started: number;
+    },
     requestId: string,
     extra?: Record<string, unknown>,
   ): void {
@@ -247,7 +293,7 @@ export function createProxy(options: ProxyOptions): Proxy {
       host: fields.host,
       method: req.method,
       // Without the query string: it can carry tokens, and the log is for traffic, not payloads.
-      path: pathOf(req).split("?")[0],
+      path: fields.path.split("?")[0],
       status,
       upstream: fields.upstream,
       ms: Math.round(performance.now() - fields.started),
@@ -261,11 +307,12 @@ export function createProxy(options: ProxyOptions): Proxy {
   function request(req: IncomingMessage, res: ServerResponse): void {
     const started = performance.now();
     const host = parseHostHeader(req.headers.host);
+    const path = pathOf(req);
     const requestId = requestIdOf(req);
     const routed = routes.get(host.name);
     if (!routed) {
       send(res, unknownHostAnswer(req, host, routes.hosts(), requestId), requestId);
-      accessLog(req, { host: host.name, status: 404, upstream: null, started }, requestId);
+      accessLog(req, { host: host.name, path, status: 404, upstream: null, started }, requestId);
       return;
     }
 
@@ -284,7 +331,7 @@ export function createProxy(options: ProxyOptions): Proxy {
       else if (upstreamBroke !== undefined) extra = { upstreamBroke };
       // 499, as nginx logs it: the client left before any response was sent.
       const status = res.headersSent ? res.statusCode : 499;
-      accessLog(req, { host: host.name, status, upstream, started }, requestId, extra);
+      accessLog(req, { host: host.name, path, status, upstream, started }, requestId, extra);
     });
 
     const headers = upstreamRequestHeaders(req, host, requestId);
@@ -297,21 +344,15 @@ export function createProxy(options: ProxyOptions): Proxy {
       headers["transfer-encoding"] !== undefined || Number(req.headers["content-length"] ?? 0) > 0;
 
     const attempt = (target: string, retried: boolean): void => {
-      const { host: hostname, port } = targetOf(target);
-      const proxyReq = httpRequest({
-        host: hostname,
-        port,
-        method: req.method,
-        path: pathOf(req),
-        headers,
+      const { proxyReq, timer } = upstreamRequest(
+        target,
+        { method: req.method, path, headers },
         agent,
-      });
+        upstreamTimeoutMs,
+      );
       current = proxyReq;
       let connected = false;
       let responded = false;
-      const timer = setTimeout(() => {
-        proxyReq.destroy(new UpstreamTimeout(`no response within ${upstreamTimeoutMs} ms`));
-      }, upstreamTimeoutMs);
 
       proxyReq.once("socket", (socket: Socket) => {
         const start = () => {
@@ -369,18 +410,7 @@ export function createProxy(options: ProxyOptions): Proxy {
           res.destroy();
           return;
         }
-        const answer = timedOut
-          ? jsonAnswer(504, {
-              code: "gateway_timeout",
-              message: `${host.name} did not answer within ${upstreamTimeoutMs / 1000} s (upstream ${target}).`,
-              requestId,
-            })
-          : jsonAnswer(502, {
-              code: "bad_gateway",
-              message: `${host.name} is not answering: ${describe(err)} (upstream ${target}).`,
-              requestId,
-            });
-        send(res, answer, requestId);
+        send(res, upstreamFailure(host, target, err, upstreamTimeoutMs, requestId), requestId);
       });
     };
 
@@ -390,12 +420,13 @@ export function createProxy(options: ProxyOptions): Proxy {
   function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const started = performance.now();
     const host = parseHostHeader(req.headers.host);
+    const path = pathOf(req);
     const requestId = requestIdOf(req);
     socket.on("error", () => socket.destroy());
     const upstream = routes.get(host.name);
     if (!upstream) {
       sendRaw(socket, unknownHostAnswer(req, host, routes.hosts(), requestId), requestId);
-      accessLog(req, { host: host.name, status: 404, upstream: null, started }, requestId);
+      accessLog(req, { host: host.name, path, status: 404, upstream: null, started }, requestId);
       return;
     }
 
@@ -408,22 +439,16 @@ export function createProxy(options: ProxyOptions): Proxy {
       if (handshakeDone) return;
       handshakeDone = true;
       traffic.end(upstream);
-      accessLog(req, { host: host.name, status, upstream, started }, requestId, extra);
+      accessLog(req, { host: host.name, path, status, upstream, started }, requestId, extra);
     };
 
-    const { host: hostname, port } = targetOf(upstream);
     // Its own connection, outside the pool: an upgraded socket never goes back to a pool.
-    const proxyReq = httpRequest({
-      host: hostname,
-      port,
-      method: req.method,
-      path: pathOf(req),
-      headers,
-      agent: false,
-    });
-    const timer = setTimeout(() => {
-      proxyReq.destroy(new UpstreamTimeout(`no response within ${upstreamTimeoutMs} ms`));
-    }, upstreamTimeoutMs);
+    const { proxyReq, timer } = upstreamRequest(
+      upstream,
+      { method: req.method, path, headers },
+      false,
+      upstreamTimeoutMs,
+    );
     socket.once("close", () => {
       if (handshakeDone) return;
       finishHandshake(499, { clientGone: true });
@@ -492,18 +517,9 @@ export function createProxy(options: ProxyOptions): Proxy {
     proxyReq.on("error", (err) => {
       clearTimeout(timer);
       if (handshakeDone) return;
-      const timedOut = err instanceof UpstreamTimeout;
-      const status = timedOut ? 504 : 502;
-      finishHandshake(status);
-      sendRaw(
-        socket,
-        jsonAnswer(status, {
-          code: timedOut ? "gateway_timeout" : "bad_gateway",
-          message: `${host.name} is not answering: ${describe(err)} (upstream ${upstream}).`,
-          requestId,
-        }),
-        requestId,
-      );
+      const answer = upstreamFailure(host, upstream, err, upstreamTimeoutMs, requestId);
+      finishHandshake(answer.status);
+      sendRaw(socket, answer, requestId);
     });
 
     proxyReq.end();

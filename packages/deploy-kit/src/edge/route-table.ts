@@ -90,10 +90,6 @@ export class RouteTable {
     return [...this.#routes.keys()].sort();
   }
 
-  get size(): number {
-    return this.#routes.size;
-  }
-
   toJSON(): RouteMap {
     return Object.fromEntries(this.hosts().map((host) => [host, this.#routes.get(host) as string]));
   }

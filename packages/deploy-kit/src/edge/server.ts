@@ -1,3 +1,4 @@
+import type { RequestListener } from "node:http";
 import type { Readiness } from "@repo/server-kit/http";
 import { exitOnSignals, type RunningServer, serve } from "@repo/server-kit/lifecycle";
 import { createLogger } from "@repo/server-kit/logger";
@@ -22,21 +23,17 @@ const logger = createLogger({
 const edge = createEdge({ logger });
 const readiness: Readiness = { ready: true };
 
-const proxy = await serve({
-  app: edge.proxy,
-  port: env.EDGE_PORT,
-  logger: logger.child({ listener: "proxy" }),
-  readiness,
-  shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
-});
+const listen = (listener: string, app: RequestListener, port: number) =>
+  serve({
+    app,
+    port,
+    logger: logger.child({ listener }),
+    readiness,
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+  });
+const proxy = await listen("proxy", edge.proxy, env.EDGE_PORT);
 proxy.server.on("upgrade", edge.upgrade);
-const admin = await serve({
-  app: edge.admin,
-  port: env.ADMIN_PORT,
-  logger: logger.child({ listener: "admin" }),
-  readiness,
-  shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
-});
+const admin = await listen("admin", edge.admin, env.ADMIN_PORT);
 
 let stopping: Promise<void> | undefined;
 const both: RunningServer = {

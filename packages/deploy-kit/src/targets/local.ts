@@ -4,6 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ResolvedApp } from "@repo/platform-config/resolve";
 import type { ContainerInfo, Docker } from "../docker/docker.js";
+import type { RouteMap } from "../edge/api.js";
 import { EdgeAdminClient } from "../edge/client.js";
 import { DeployError, EXIT, InterruptedError } from "../errors.js";
 import type { Reporter } from "../output.js";
@@ -117,12 +118,24 @@ export class LocalTarget implements Target {
     edge: EdgeAdminClient | undefined,
   ): Promise<ContainerInfo | undefined> {
     if (!edge) return running[0];
-    const routes = await edge.getRoutes();
-    return running.find((container) => routes[this.host(app)] === this.upstream(container, app));
+    return this.routedIn(await edge.getRoutes(), app, running);
+  }
+
+  /** The container of `containers` that `routes` sends the app's host to. */
+  private routedIn(
+    routes: RouteMap,
+    app: ResolvedApp,
+    containers: ContainerInfo[],
+  ): ContainerInfo | undefined {
+    return containers.find((container) => routes[this.host(app)] === this.upstream(container, app));
   }
 
   private upstream(container: { name: string }, app: ResolvedApp): string {
     return `http://${container.name}:${app.port}`;
+  }
+
+  private healthUrl(container: { name: string }, app: ResolvedApp): string {
+    return `${this.upstream(container, app)}${app.healthCheckPath}`;
   }
 
   private host(app: ResolvedApp): string {
@@ -156,13 +169,14 @@ export class LocalTarget implements Target {
 
   /**
    * The network and the edge, created when missing, replaced when outdated (another edge port or
-   * edge version). A new edge learns the routes of the releases that run.
+   * edge version). A new edge learns the routes of the releases that run. `inspected`: the edge
+   * container as the caller has just inspected it, so it is not inspected again.
    */
-  async ensureEdge(): Promise<EdgeAdminClient> {
+  async ensureEdge(inspected?: ContainerInfo): Promise<EdgeAdminClient> {
     if (this.#edge) return this.#edge;
     await this.#docker.networkEnsure(this.network, this.labels("network"));
     const image = await this.edgeImage();
-    let edge = await this.#docker.inspect(this.edgeName);
+    let edge = inspected ?? (await this.#docker.inspect(this.edgeName));
     const wanted = `127.0.0.1:${this.edgePort}`;
     if (
       edge &&
@@ -293,22 +307,20 @@ export class LocalTarget implements Target {
       DEPLOY_ENV: "local",
       GIT_COMMIT: input.commit,
     };
+    const released = {
+      app: app.name,
+      url: app.url,
+      image: input.image,
+      commit: input.commit,
+      tag: input.tag,
+      release: name,
+      ...(current ? { previous: current.name } : {}),
+    };
     if (options.dryRun || !edge) {
       this.#reporter.info(
         `would start ${name} from ${input.image} on ${this.network}, wait for ${app.healthCheckPath}, route ${this.host(app)} to it${current ? `, then drain and stop ${current.name}` : ""}`,
       );
-      return {
-        app: app.name,
-        url: app.url,
-        image: input.image,
-        commit: input.commit,
-        tag: input.tag,
-        release: name,
-        ...(current ? { previous: current.name } : {}),
-        secondsToTraffic: 0,
-        seconds: elapsed(),
-        dryRun: true,
-      };
+      return { ...released, secondsToTraffic: 0, seconds: elapsed(), dryRun: true };
     }
 
     const started = this.#reporter.step(`start ${name} (${input.tag})`);
@@ -375,17 +387,7 @@ export class LocalTarget implements Target {
       drained();
     }
     await this.pruneHistory(app.name);
-    return {
-      app: app.name,
-      url: app.url,
-      image: input.image,
-      commit: input.commit,
-      tag: input.tag,
-      release: name,
-      ...(current ? { previous: current.name } : {}),
-      secondsToTraffic,
-      seconds: elapsed(),
-    };
+    return { ...released, secondsToTraffic, seconds: elapsed() };
   }
 
   private async waitHealthy(
@@ -395,7 +397,7 @@ export class LocalTarget implements Target {
     options: ReleaseOptions,
   ): Promise<void> {
     const deadline = performance.now() + options.timeoutMs;
-    const url = `http://${name}:${app.port}${app.healthCheckPath}`;
+    const url = this.healthUrl({ name }, app);
     let last = "no answer yet";
     for (;;) {
       if (options.signal.aborted) throw new InterruptedError("interrupted");
@@ -427,8 +429,7 @@ export class LocalTarget implements Target {
   private async drain(edge: EdgeAdminClient, upstream: string): Promise<void> {
     const deadline = performance.now() + DRAIN_LIMIT_MS;
     while (performance.now() < deadline) {
-      const stats = await edge.stats();
-      if (!stats[upstream]?.inFlight) return;
+      if (!(await edge.inFlight(upstream))) return;
       await sleep(50);
     }
     this.#reporter.warn(
@@ -445,7 +446,7 @@ export class LocalTarget implements Target {
   async status(apps: ResolvedApp[]): Promise<AppStatus[]> {
     const edgeInfo = await this.#docker.inspect(this.edgeName);
     const edge = edgeInfo?.state.running
-      ? await this.ensureEdge().catch(() => undefined)
+      ? await this.ensureEdge(edgeInfo).catch(() => undefined)
       : undefined;
     const routes = edge ? await edge.getRoutes() : {};
     const statuses: AppStatus[] = [];
@@ -461,16 +462,13 @@ export class LocalTarget implements Target {
           created: container.created,
         }));
       const running = containers.filter((container) => container.state.running);
-      const current =
-        running.find((c) => routes[this.host(app)] === this.upstream(c, app)) ?? running[0];
+      const routed = this.routedIn(routes, app, running);
+      const current = routed ?? running[0];
       if (!current) {
         statuses.push({ app: app.name, url: app.url, state: "not deployed", history });
         continue;
       }
-      const routed = routes[this.host(app)] === this.upstream(current, app);
-      const probe = edge
-        ? await edge.probe(`http://${current.name}:${app.port}${app.healthCheckPath}`, 2_000)
-        : undefined;
+      const probe = edge ? await edge.probe(this.healthUrl(current, app), 2_000) : undefined;
       const health = !edge
         ? "edge router not running"
         : !routed

@@ -1,3 +1,4 @@
+import { freePort } from "@repo/test-kit/free-port";
 import {
   CHROMIUM_ARGS,
   CHROMIUM_FIX,
@@ -9,7 +10,7 @@ import {
 } from "@repo/test-kit/tools";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildImage, freePort, removeAllContainers, runContainer, waitForHttp } from "../docker.js";
+import { buildImage, removeAllContainers, runContainer, waitForHttp } from "../docker.js";
 
 const ready =
   toolGate("container", dockerMissing(), DOCKER_FIX) &&

@@ -2,18 +2,19 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { freePort } from "@repo/test-kit/free-port";
+import { RepoCopy } from "@repo/test-kit/repo-copy";
 import { DOCKER_FIX, dockerMissing, toolGate } from "@repo/test-kit/tools";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deployKit } from "../deploy-kit-cli.js";
 import {
   docker,
-  freePort,
+  registryDigest,
   removeAllContainers,
   repoRoot,
   runContainer,
   waitForHttp,
 } from "../docker.js";
-import { RepoCopy } from "../repo-copy.js";
 
 const hasDocker = toolGate("container", dockerMissing(), DOCKER_FIX);
 const REGISTRY = process.env.REGISTRY ?? "127.0.0.1:5000";
@@ -31,7 +32,7 @@ describe.skipIf(!hasDocker)("build once, promote the archive (real Docker)", () 
   let version: string;
 
   beforeAll(async () => {
-    copy = RepoCopy.create(await freePort(), { registry: REGISTRY });
+    copy = RepoCopy.create({ edgePort: await freePort(), local: { registry: REGISTRY } });
     dir = mkdtempSync(path.join(tmpdir(), "deploy-kit-archive-"));
     archive = path.join(dir, "api.tar");
     // A release as the release workflow makes one: a changeset, then `changeset version`, which
@@ -100,14 +101,7 @@ describe.skipIf(!hasDocker)("build once, promote the archive (real Docker)", () 
     const [api] = run.json.apps;
     expect(api.ref).toBe(`${REGISTRY}/${copy.project}/api:${tag}`);
     expect(api.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
-    const res = await fetch(`http://${REGISTRY}/v2/${copy.project}/api/manifests/${tag}`, {
-      method: "HEAD",
-      headers: {
-        accept:
-          "application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json",
-      },
-    });
-    expect(res.headers.get("docker-content-digest")).toBe(api.digest);
+    expect(await registryDigest(REGISTRY, `${copy.project}/api`, tag)).toBe(api.digest);
   });
 
   it("the registry's image reports the version changesets gave the app and the commit", async () => {

@@ -1,9 +1,10 @@
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { Agent } from "node:http";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { freePort } from "@repo/test-kit/free-port";
+import { viaEdge } from "@repo/test-kit/http-socket";
 import { RepoCopy } from "@repo/test-kit/repo-copy";
 import {
   CHROMIUM_ARGS,
@@ -16,8 +17,8 @@ import {
 } from "@repo/test-kit/tools";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLI, deployKit, steadyLoad, viaEdge } from "../deploy-kit-cli.js";
-import { docker, freePort } from "../docker.js";
+import { CLI, deployKit, steadyLoad } from "../deploy-kit-cli.js";
+import { docker, registryDigest } from "../docker.js";
 
 const hasDocker = toolGate("container", dockerMissing(), DOCKER_FIX);
 const hasChromium = hasDocker && toolGate("browser", chromiumMissing(), CHROMIUM_FIX);
@@ -31,7 +32,7 @@ describe.skipIf(!hasDocker)("deploy-kit and the local environment, on a real Doc
 
   beforeAll(async () => {
     port = await freePort();
-    copy = RepoCopy.create(port, { registry: REGISTRY });
+    copy = RepoCopy.create({ edgePort: port, local: { registry: REGISTRY } });
     commits.push(copy.git("rev-parse", "HEAD"));
   });
 
@@ -72,17 +73,9 @@ describe.skipIf(!hasDocker)("deploy-kit and the local environment, on a real Doc
     const [api] = run.json.apps;
     expect(api.ref).toBe(`${REGISTRY}/${copy.project}/api:${commits[0]?.slice(0, 12)}`);
     expect(api.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
-    const res = await fetch(
-      `http://${REGISTRY}/v2/${copy.project}/api/manifests/${commits[0]?.slice(0, 12)}`,
-      {
-        method: "HEAD",
-        headers: {
-          accept:
-            "application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json",
-        },
-      },
-    );
-    expect(res.headers.get("docker-content-digest")).toBe(api.digest);
+    expect(
+      await registryDigest(REGISTRY, `${copy.project}/api`, `${commits[0]?.slice(0, 12)}`),
+    ).toBe(api.digest);
   });
 
   it("builds again from unchanged inputs by reusing the images", async () => {
@@ -95,12 +88,10 @@ describe.skipIf(!hasDocker)("deploy-kit and the local environment, on a real Doc
     copy.append("apps/api/src/app.ts", "\n// version 2\n");
     commits.push(copy.commit("api: version 2"));
     const before = await apiInfo();
-    const agent = new Agent({ keepAlive: true, maxSockets: 8 });
-    const load = steadyLoad(port, "api.localhost", "/v1/info", agent);
+    const load = steadyLoad(port, "api.localhost", "/v1/info");
     const run = await deployKit(copy.dir, ["deploy", "api"]);
     await new Promise((resolve) => setTimeout(resolve, 200));
     const { served, failures } = await load.stop();
-    agent.destroy();
 
     expect(run.code).toBe(0);
     expect(run.json.apps[0].build.reused).toBe(false);

@@ -12,6 +12,22 @@ export const GITHUB_OIDC_URL = "https://token.actions.githubusercontent.com";
 export const GITHUB_OIDC_AUDIENCE = "sts.amazonaws.com";
 const CLAIM = "token.actions.githubusercontent.com";
 
+/**
+ * Who may assume a role: GitHub Actions jobs whose OIDC token, minted for STS, has exactly
+ * `subject` as its `sub` claim (StringEquals, no wildcards).
+ */
+export function gitHubActionsPrincipal(
+  oidcProviderArn: string,
+  subject: string,
+): iam.WebIdentityPrincipal {
+  return new iam.WebIdentityPrincipal(oidcProviderArn, {
+    StringEquals: {
+      [`${CLAIM}:aud`]: GITHUB_OIDC_AUDIENCE,
+      [`${CLAIM}:sub`]: subject,
+    },
+  });
+}
+
 export interface GitHubRepository {
   readonly owner: string;
   readonly repo: string;
@@ -111,14 +127,8 @@ export class GitHubDeployRole extends Construct {
     this.role = new iam.Role(this, "Role", {
       roleName: props.roleName,
       description: `GitHub Actions of ${props.github.owner}/${props.github.repo} deploying environment ${props.environment}`,
-      // Exact matches only (StringEquals, no wildcards): one repository, one environment, and
-      // tokens minted for STS.
-      assumedBy: new iam.WebIdentityPrincipal(this.oidcProviderArn, {
-        StringEquals: {
-          [`${CLAIM}:aud`]: GITHUB_OIDC_AUDIENCE,
-          [`${CLAIM}:sub`]: this.subject,
-        },
-      }),
+      // One repository, one environment.
+      assumedBy: gitHubActionsPrincipal(this.oidcProviderArn, this.subject),
       maxSessionDuration: props.maxSessionDuration ?? cdk.Duration.hours(1),
     });
 

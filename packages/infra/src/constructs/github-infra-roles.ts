@@ -1,9 +1,7 @@
 import * as cdk from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import { Construct } from "constructs";
-import { flatten, GITHUB_OIDC_AUDIENCE, type GitHubRepository } from "./github-deploy-role.js";
-
-const CLAIM = "token.actions.githubusercontent.com";
+import { flatten, type GitHubRepository, gitHubActionsPrincipal } from "./github-deploy-role.js";
 
 export interface GitHubInfraRolesProps {
   /** The repository whose workflows may run cdk. */
@@ -45,10 +43,7 @@ export class GitHubInfraRoles extends Construct {
     const repo = `${props.github.owner}/${props.github.repo}`;
     const bootstrapRole = (kind: string) =>
       `arn:${stack.partition}:iam::${stack.account}:role/cdk-${qualifier}-${kind}-${stack.account}-${stack.region}`;
-    const trustedBy = (subject: string) =>
-      new iam.WebIdentityPrincipal(props.oidcProviderArn, {
-        StringEquals: { [`${CLAIM}:aud`]: GITHUB_OIDC_AUDIENCE, [`${CLAIM}:sub`]: subject },
-      });
+    const trustedBy = (subject: string) => gitHubActionsPrincipal(props.oidcProviderArn, subject);
 
     this.infraRole = new iam.Role(this, "InfraRole", {
       roleName: props.infraRoleName,

@@ -30,10 +30,12 @@ export interface InstanceType {
 
 const GIB = 1024;
 
+type Size = [size: string, vcpus: number, memoryGiB: number];
+
 function sizes(
   family: string,
   arch: InstanceType["arch"],
-  table: Array<[size: string, vcpus: number, memoryGiB: number]>,
+  table: Size[],
 ): Array<[string, InstanceType]> {
   return table.map(([size, vcpus, memoryGiB]) => [
     `${family}.${size}`,
@@ -41,8 +43,9 @@ function sizes(
   ]);
 }
 
-// The burstable families share one shape: 2 vCPUs up to large, then 4 and 8.
-const BURSTABLE: Array<[string, number, number]> = [
+// Each kind of family keeps one shape across generations and architectures.
+// Burstable: 2 vCPUs up to large, then 4 and 8.
+const BURSTABLE: Size[] = [
   ["nano", 2, 0.5],
   ["micro", 2, 1],
   ["small", 2, 2],
@@ -51,34 +54,28 @@ const BURSTABLE: Array<[string, number, number]> = [
   ["xlarge", 4, 16],
   ["2xlarge", 8, 32],
 ];
+// General purpose: 4 GiB per vCPU.
+const GENERAL: Size[] = [
+  ["large", 2, 8],
+  ["xlarge", 4, 16],
+  ["2xlarge", 8, 32],
+];
+// Compute optimized: 2 GiB per vCPU.
+const COMPUTE: Size[] = [
+  ["large", 2, 4],
+  ["xlarge", 4, 8],
+];
 
 /** Installed vCPUs and memory from the EC2 instance type pages (general purpose, compute, memory). */
 export const INSTANCE_TYPES: ReadonlyMap<string, InstanceType> = new Map([
   ...sizes("t3", "x86_64", BURSTABLE),
   ...sizes("t3a", "x86_64", BURSTABLE),
   ...sizes("t4g", "arm64", BURSTABLE),
-  ...sizes("m5", "x86_64", [
-    ["large", 2, 8],
-    ["xlarge", 4, 16],
-    ["2xlarge", 8, 32],
-  ]),
-  ...sizes("m6i", "x86_64", [
-    ["large", 2, 8],
-    ["xlarge", 4, 16],
-    ["2xlarge", 8, 32],
-  ]),
-  ...sizes("m7g", "arm64", [
-    ["large", 2, 8],
-    ["xlarge", 4, 16],
-  ]),
-  ...sizes("c5", "x86_64", [
-    ["large", 2, 4],
-    ["xlarge", 4, 8],
-  ]),
-  ...sizes("c6i", "x86_64", [
-    ["large", 2, 4],
-    ["xlarge", 4, 8],
-  ]),
+  ...sizes("m5", "x86_64", GENERAL),
+  ...sizes("m6i", "x86_64", GENERAL),
+  ...sizes("m7g", "arm64", GENERAL.slice(0, 2)),
+  ...sizes("c5", "x86_64", COMPUTE),
+  ...sizes("c6i", "x86_64", COMPUTE),
   ...sizes("r5", "x86_64", [
     ["large", 2, 16],
     ["xlarge", 4, 32],

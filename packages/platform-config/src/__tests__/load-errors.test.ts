@@ -24,13 +24,122 @@ function loadError(files: Record<string, unknown>) {
 }
 
 describe("loadPlatform reports", () => {
-  it("invalid JSON with line and column", () => {
-    const error = loadError({
-      "apps/api/deploy.json": '{\n  "subdomain": "api",\n  "port": 8080,\n}\n',
-    });
-    expect(error.message).toBe(
+  // [title, files written over the valid repo, the whole message a user sees]
+  it.each([
+    [
+      "invalid JSON with line and column",
+      { "apps/api/deploy.json": '{\n  "subdomain": "api",\n  "port": 8080,\n}\n' },
       'apps/api/deploy.json: (file) = "}": is not valid JSON: unexpected "}" after a trailing comma at line 4, column 1. Fix: correct the JSON at line 4, column 1 (JSON has no comments or trailing commas, and strings and keys use double quotes)',
-    );
+    ],
+    [
+      "an unknown key, suggesting the key that was meant and listing the allowed ones",
+      { "apps/api/deploy.json": { ...api, memroy: 1024 } },
+      'apps/api/deploy.json: memroy = 1024: is not a known key. Fix: remove "memroy" or rename it to "memory"; allowed keys: $schema, subdomain, port, healthCheckPath, cpu, memory, desiredCount, minCount, maxCount, capacity, listenerPriority, environment, secrets, environments',
+    ],
+    [
+      "a bad subdomain",
+      { "apps/api/deploy.json": { ...api, subdomain: "API_1" } },
+      'apps/api/deploy.json: subdomain = "API_1": is not valid. Fix: set subdomain to the app\'s subdomain, unique across apps: 1 to 63 lower-case letters, digits and hyphens, not starting or ending with a hyphen, for example "api"',
+    ],
+    [
+      "a subdomain used by two apps, naming both files",
+      { "apps/web/deploy.json": { ...web, subdomain: "api" } },
+      'apps/web/deploy.json: subdomain = "api": is also the subdomain of app "api" in apps/api/deploy.json. Fix: give the app in apps/web/deploy.json or in apps/api/deploy.json another subdomain: each app needs its own',
+    ],
+    [
+      "a port out of range",
+      { "apps/api/deploy.json": { ...api, port: 70000 } },
+      "apps/api/deploy.json: port = 70000: must be at most 65535. Fix: set port to the port the container listens on, between 1 and 65535, for example 8080",
+    ],
+    [
+      "counts out of order, with all three values",
+      {
+        "apps/api/deploy.json": { ...api, minCount: 2, desiredCount: 5, maxCount: 4 },
+      },
+      'apps/api/deploy.json: desiredCount = {"minCount":2,"desiredCount":5,"maxCount":4}: needs minCount <= desiredCount <= maxCount, but minCount is 2, desiredCount 5 and maxCount 4. Fix: set desiredCount between 2 and 4, or move minCount/maxCount to include 5',
+    ],
+    [
+      "counts out of order only once an environment's override is merged",
+      {
+        "apps/api/deploy.json": { ...api, maxCount: 4, environments: { prod: { minCount: 6 } } },
+      },
+      'apps/api/deploy.json: environments.prod.minCount = {"minCount":6,"desiredCount":1,"maxCount":4}: needs minCount <= desiredCount <= maxCount, but minCount is 6, desiredCount 1 and maxCount 4. Fix: lower minCount to at most 4 or raise maxCount to at least 6',
+    ],
+    [
+      "a bad capacity",
+      { "apps/api/deploy.json": { ...api, capacity: "spot" } },
+      'apps/api/deploy.json: capacity = "spot": must be one of "fargate", "fargate-spot", "ec2". Fix: set capacity to where tasks run: "fargate", "fargate-spot" or "ec2"',
+    ],
+    [
+      "a bad environment variable name, with the key as the value",
+      {
+        "apps/api/deploy.json": { ...api, environment: { "log-level": "info" } },
+      },
+      'apps/api/deploy.json: environment.log-level = "log-level": is not a valid name. Fix: rename it to an environment variable name: upper-case letters, digits and underscores, not starting with a digit, for example LOG_LEVEL',
+    ],
+    [
+      "a reserved environment variable, in the base and in an override",
+      {
+        "apps/api/deploy.json": {
+          ...api,
+          environment: { PORT: "3000" },
+          environments: { prod: { environment: { NODE_ENV: "development" } } },
+        },
+      },
+      [
+        'apps/api/deploy.json: environment.PORT = "PORT": is set by the platform itself. Fix: remove it: the platform sets PORT, DEPLOY_ENV, APP_VERSION, GIT_COMMIT, NODE_ENV in every container',
+        'apps/api/deploy.json: environments.prod.environment.NODE_ENV = "NODE_ENV": is set by the platform itself. Fix: remove it: the platform sets PORT, DEPLOY_ENV, APP_VERSION, GIT_COMMIT, NODE_ENV in every container',
+      ].join("\n"),
+    ],
+    [
+      "a placeholder naming an unknown app, listing the known apps",
+      {
+        "apps/web/deploy.json": { ...web, environment: { API_URL: "${apps.apii.url}/v1" } },
+      },
+      'apps/web/deploy.json: environment.API_URL = "${apps.apii.url}/v1": refers to the unknown app "apii" in ${apps.apii.url}. Fix: use one of ${apps.api.url}, ${apps.web.url}; to add app "apii" create apps/apii/deploy.json',
+    ],
+    [
+      "a malformed secret reference, showing it",
+      {
+        "apps/api/deploy.json": { ...api, secrets: { TOKEN: "ssm:platform/token" } },
+      },
+      'apps/api/deploy.json: secrets.TOKEN = "ssm:platform/token": is not a valid secret reference. Fix: write it as "ssm:/<path>/<name>" (an SSM parameter) or "secretsmanager:<name-or-arn>[:<json-key>]", for example "ssm:/platform/api/TOKEN"',
+    ],
+    [
+      "an override for an environment the platform does not have",
+      {
+        "apps/api/deploy.json": { ...api, environments: { qa: { desiredCount: 1 } } },
+      },
+      'apps/api/deploy.json: environments.qa = "qa": is not an environment of platform.config.json. Fix: use one of local, staging, prod, or declare "qa" under "environments" in platform.config.json',
+    ],
+    [
+      "a bad account id, region and hosted zone id",
+      {
+        "platform.config.json": {
+          ...validPlatform(),
+          environments: {
+            prod: { account: "12345", region: "eu-west", hostedZoneId: "z123" },
+          },
+        },
+      },
+      [
+        'platform.config.json: environments.prod.account = "12345": is not valid. Fix: set environments.prod.account to the AWS account id as a string of 12 digits, for example "111111111111"',
+        'platform.config.json: environments.prod.region = "eu-west": is not valid. Fix: set environments.prod.region to an AWS region code, for example "eu-west-1", "us-gov-west-1" or "ap-southeast-2"',
+        'platform.config.json: environments.prod.hostedZoneId = "z123": is not valid. Fix: set environments.prod.hostedZoneId to the Route 53 hosted zone id of the domain: "Z" and up to 32 upper-case letters or digits, for example "Z0123456789ABCDEFGHIJ"',
+      ].join("\n"),
+    ],
+    [
+      "an app folder whose name cannot be an app name",
+      { "apps/My_App/deploy.json": { subdomain: "mine", port: 80 } },
+      'apps/My_App/deploy.json: (app name) = "My_App": is not a valid app name: the folder name becomes part of image, service and DNS names. Fix: rename the folder apps/My_App to lower-case letters, digits and hyphens, for example apps/my-app',
+    ],
+    [
+      "an app without a package name",
+      { "apps/api/package.json": { version: "1.0.0" } },
+      'apps/api/package.json: name = (missing): must name the app\'s workspace package. Fix: set name to the package name, for example "@repo/api"',
+    ],
+  ] as const)("%s", (_title, files, message) => {
+    expect(loadError(files).message).toBe(message);
   });
 
   it("a comment in the platform config as invalid JSON", () => {
@@ -38,13 +147,6 @@ describe("loadPlatform reports", () => {
     expect(error.problems).toHaveLength(1);
     expect(error.message).toMatch(
       /^platform\.config\.json: \(file\) = "\/\/ the platform": is not valid JSON: unexpected "\/" \(JSON has no comments\) at line 1, column 1\. Fix: correct the JSON at line 1, column 1/,
-    );
-  });
-
-  it("an unknown key, suggesting the key that was meant and listing the allowed ones", () => {
-    const error = loadError({ "apps/api/deploy.json": { ...api, memroy: 1024 } });
-    expect(error.message).toBe(
-      'apps/api/deploy.json: memroy = 1024: is not a known key. Fix: remove "memroy" or rename it to "memory"; allowed keys: $schema, subdomain, port, healthCheckPath, cpu, memory, desiredCount, minCount, maxCount, capacity, listenerPriority, environment, secrets, environments',
     );
   });
 
@@ -71,27 +173,6 @@ describe("loadPlatform reports", () => {
     );
   });
 
-  it("a bad subdomain", () => {
-    const error = loadError({ "apps/api/deploy.json": { ...api, subdomain: "API_1" } });
-    expect(error.message).toBe(
-      'apps/api/deploy.json: subdomain = "API_1": is not valid. Fix: set subdomain to the app\'s subdomain, unique across apps: 1 to 63 lower-case letters, digits and hyphens, not starting or ending with a hyphen, for example "api"',
-    );
-  });
-
-  it("a subdomain used by two apps, naming both files", () => {
-    const error = loadError({ "apps/web/deploy.json": { ...web, subdomain: "api" } });
-    expect(error.message).toBe(
-      'apps/web/deploy.json: subdomain = "api": is also the subdomain of app "api" in apps/api/deploy.json. Fix: give the app in apps/web/deploy.json or in apps/api/deploy.json another subdomain: each app needs its own',
-    );
-  });
-
-  it("a port out of range", () => {
-    const error = loadError({ "apps/api/deploy.json": { ...api, port: 70000 } });
-    expect(error.message).toBe(
-      "apps/api/deploy.json: port = 70000: must be at most 65535. Fix: set port to the port the container listens on, between 1 and 65535, for example 8080",
-    );
-  });
-
   it("a missing required field and a wrong type", () => {
     const error = loadError({ "apps/api/deploy.json": { subdomain: "api", cpu: "256" } });
     expect(error.message).toContain(
@@ -109,15 +190,6 @@ describe("loadPlatform reports", () => {
     );
   });
 
-  it("counts out of order, with all three values", () => {
-    const error = loadError({
-      "apps/api/deploy.json": { ...api, minCount: 2, desiredCount: 5, maxCount: 4 },
-    });
-    expect(error.message).toBe(
-      'apps/api/deploy.json: desiredCount = {"minCount":2,"desiredCount":5,"maxCount":4}: needs minCount <= desiredCount <= maxCount, but minCount is 2, desiredCount 5 and maxCount 4. Fix: set desiredCount between 2 and 4, or move minCount/maxCount to include 5',
-    );
-  });
-
   it("minCount above maxCount", () => {
     const error = loadError({
       "apps/api/deploy.json": { ...api, minCount: 3, desiredCount: 2, maxCount: 1 },
@@ -125,47 +197,6 @@ describe("loadPlatform reports", () => {
     expect(error.problems).toHaveLength(1);
     expect(error.message).toContain(
       'minCount = {"minCount":3,"desiredCount":2,"maxCount":1}: needs minCount <= desiredCount <= maxCount, but minCount is 3, desiredCount 2 and maxCount 1. Fix: lower minCount to at most 1 or raise maxCount to at least 3',
-    );
-  });
-
-  it("counts out of order only once an environment's override is merged", () => {
-    const error = loadError({
-      "apps/api/deploy.json": { ...api, maxCount: 4, environments: { prod: { minCount: 6 } } },
-    });
-    expect(error.message).toBe(
-      'apps/api/deploy.json: environments.prod.minCount = {"minCount":6,"desiredCount":1,"maxCount":4}: needs minCount <= desiredCount <= maxCount, but minCount is 6, desiredCount 1 and maxCount 4. Fix: lower minCount to at most 4 or raise maxCount to at least 6',
-    );
-  });
-
-  it("a bad capacity", () => {
-    const error = loadError({ "apps/api/deploy.json": { ...api, capacity: "spot" } });
-    expect(error.message).toBe(
-      'apps/api/deploy.json: capacity = "spot": must be one of "fargate", "fargate-spot", "ec2". Fix: set capacity to where tasks run: "fargate", "fargate-spot" or "ec2"',
-    );
-  });
-
-  it("a bad environment variable name, with the key as the value", () => {
-    const error = loadError({
-      "apps/api/deploy.json": { ...api, environment: { "log-level": "info" } },
-    });
-    expect(error.message).toBe(
-      'apps/api/deploy.json: environment.log-level = "log-level": is not a valid name. Fix: rename it to an environment variable name: upper-case letters, digits and underscores, not starting with a digit, for example LOG_LEVEL',
-    );
-  });
-
-  it("a reserved environment variable, in the base and in an override", () => {
-    const error = loadError({
-      "apps/api/deploy.json": {
-        ...api,
-        environment: { PORT: "3000" },
-        environments: { prod: { environment: { NODE_ENV: "development" } } },
-      },
-    });
-    expect(error.message).toBe(
-      [
-        'apps/api/deploy.json: environment.PORT = "PORT": is set by the platform itself. Fix: remove it: the platform sets PORT, DEPLOY_ENV, APP_VERSION, GIT_COMMIT, NODE_ENV in every container',
-        'apps/api/deploy.json: environments.prod.environment.NODE_ENV = "NODE_ENV": is set by the platform itself. Fix: remove it: the platform sets PORT, DEPLOY_ENV, APP_VERSION, GIT_COMMIT, NODE_ENV in every container',
-      ].join("\n"),
     );
   });
 
@@ -182,15 +213,6 @@ describe("loadPlatform reports", () => {
     );
   });
 
-  it("a placeholder naming an unknown app, listing the known apps", () => {
-    const error = loadError({
-      "apps/web/deploy.json": { ...web, environment: { API_URL: "${apps.apii.url}/v1" } },
-    });
-    expect(error.message).toBe(
-      'apps/web/deploy.json: environment.API_URL = "${apps.apii.url}/v1": refers to the unknown app "apii" in ${apps.apii.url}. Fix: use one of ${apps.api.url}, ${apps.web.url}; to add app "apii" create apps/apii/deploy.json',
-    );
-  });
-
   it("a secret written as a plain value, without printing it", () => {
     const error = loadError({
       "apps/api/deploy.json": { ...api, secrets: { DATABASE_URL: "postgres://u:hunter2@db/x" } },
@@ -198,15 +220,6 @@ describe("loadPlatform reports", () => {
     expect(error.message).not.toContain("hunter2");
     expect(error.message).toBe(
       'apps/api/deploy.json: secrets.DATABASE_URL = (hidden, 25 characters): is a plain value, and secrets are never written into a manifest. Fix: store the value in SSM Parameter Store (aws ssm put-parameter --type SecureString --name /<project>/<app>/DATABASE_URL --value ...) or in Secrets Manager, and set it to "ssm:/<project>/<app>/DATABASE_URL" or "secretsmanager:<name>[:<json-key>]"',
-    );
-  });
-
-  it("a malformed secret reference, showing it", () => {
-    const error = loadError({
-      "apps/api/deploy.json": { ...api, secrets: { TOKEN: "ssm:platform/token" } },
-    });
-    expect(error.message).toBe(
-      'apps/api/deploy.json: secrets.TOKEN = "ssm:platform/token": is not a valid secret reference. Fix: write it as "ssm:/<path>/<name>" (an SSM parameter) or "secretsmanager:<name-or-arn>[:<json-key>]", for example "ssm:/platform/api/TOKEN"',
     );
   });
 
@@ -235,33 +248,6 @@ describe("loadPlatform reports", () => {
     );
   });
 
-  it("an override for an environment the platform does not have", () => {
-    const error = loadError({
-      "apps/api/deploy.json": { ...api, environments: { qa: { desiredCount: 1 } } },
-    });
-    expect(error.message).toBe(
-      'apps/api/deploy.json: environments.qa = "qa": is not an environment of platform.config.json. Fix: use one of local, staging, prod, or declare "qa" under "environments" in platform.config.json',
-    );
-  });
-
-  it("a bad account id, region and hosted zone id", () => {
-    const error = loadError({
-      "platform.config.json": {
-        ...validPlatform(),
-        environments: {
-          prod: { account: "12345", region: "eu-west", hostedZoneId: "z123" },
-        },
-      },
-    });
-    expect(error.message).toBe(
-      [
-        'platform.config.json: environments.prod.account = "12345": is not valid. Fix: set environments.prod.account to the AWS account id as a string of 12 digits, for example "111111111111"',
-        'platform.config.json: environments.prod.region = "eu-west": is not valid. Fix: set environments.prod.region to an AWS region code, for example "eu-west-1", "us-gov-west-1" or "ap-southeast-2"',
-        'platform.config.json: environments.prod.hostedZoneId = "z123": is not valid. Fix: set environments.prod.hostedZoneId to the Route 53 hosted zone id of the domain: "Z" and up to 32 upper-case letters or digits, for example "Z0123456789ABCDEFGHIJ"',
-      ].join("\n"),
-    );
-  });
-
   it("bad project, domain and environment names", () => {
     const error = loadError({
       "platform.config.json": {
@@ -277,20 +263,6 @@ describe("loadPlatform reports", () => {
     ]);
     expect(error.message).toContain(
       'platform.config.json: environments.Prod_1 = "Prod_1": is not a valid environment name. Fix: name the environment with 2 to 16 lower-case letters',
-    );
-  });
-
-  it("an app folder whose name cannot be an app name", () => {
-    const error = loadError({ "apps/My_App/deploy.json": { subdomain: "mine", port: 80 } });
-    expect(error.message).toBe(
-      'apps/My_App/deploy.json: (app name) = "My_App": is not a valid app name: the folder name becomes part of image, service and DNS names. Fix: rename the folder apps/My_App to lower-case letters, digits and hyphens, for example apps/my-app',
-    );
-  });
-
-  it("an app without a package name", () => {
-    const error = loadError({ "apps/api/package.json": { version: "1.0.0" } });
-    expect(error.message).toBe(
-      'apps/api/package.json: name = (missing): must name the app\'s workspace package. Fix: set name to the package name, for example "@repo/api"',
     );
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { awsNames } from "../names.js";
+import { awsNames, githubOidcProviderArn, iamRoleArn } from "../names.js";
 
 describe("awsNames", () => {
   it("names an environment's resources and each app's", () => {
@@ -25,6 +25,21 @@ describe("awsNames", () => {
   it("keeps environments that share an account apart", () => {
     expect(awsNames("acme", "staging").app("api").repository).not.toBe(
       awsNames("acme", "prod").app("api").repository,
+    );
+  });
+});
+
+describe("ARNs in the region's partition", () => {
+  it.each([
+    ["eu-west-1", "aws"],
+    ["cn-north-1", "aws-cn"],
+    ["us-gov-west-1", "aws-us-gov"],
+  ])("%s: %s", (region, partition) => {
+    expect(iamRoleArn("123456789012", region, "acme-prod-deploy")).toBe(
+      `arn:${partition}:iam::123456789012:role/acme-prod-deploy`,
+    );
+    expect(githubOidcProviderArn("123456789012", region)).toBe(
+      `arn:${partition}:iam::123456789012:oidc-provider/token.actions.githubusercontent.com`,
     );
   });
 });

@@ -3,7 +3,7 @@ import { pino } from "pino";
 import request from "supertest";
 import { describe, expect, it } from "vitest";
 import { HttpError } from "../errors.js";
-import { errorHandler, healthRoutes, notFound, requestContext } from "../http.js";
+import { errorHandler, healthRoutes, notFound, requestContext, serviceApp } from "../http.js";
 
 function makeApp(readiness = { ready: true }) {
   const lines: Record<string, unknown>[] = [];
@@ -122,5 +122,27 @@ describe("errorHandler", () => {
       err: { stack: string };
     };
     expect(logged.err.stack).toMatch(/database password/);
+  });
+});
+
+describe("serviceApp", () => {
+  const app = serviceApp(pino({ level: "silent" }));
+  app.get("/whoami", (req, res) => {
+    res.json({ ip: req.ip, protocol: req.protocol });
+  });
+
+  it("says nothing about Express, and answers with a request id", async () => {
+    const res = await request(app).get("/whoami");
+    expect(res.headers["x-powered-by"]).toBeUndefined();
+    expect(res.headers["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("trusts X-Forwarded-* from a proxy on a private address (the ALB, the edge router)", async () => {
+    const res = await request(app)
+      .get("/whoami")
+      .set("x-forwarded-for", "203.0.113.7")
+      .set("x-forwarded-proto", "https");
+    // supertest connects from 127.0.0.1: loopback is trusted, so the client is the forwarded one.
+    expect(res.body).toEqual({ ip: "203.0.113.7", protocol: "https" });
   });
 });

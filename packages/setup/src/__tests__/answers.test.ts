@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
   AnswersError,
-  type RawAnswers,
   validateAccount,
   validateAnswers,
   validateDomain,
@@ -11,16 +10,7 @@ import {
   validateProject,
   validateRegion,
 } from "../answers.js";
-
-const GOOD: RawAnswers = {
-  project: "acme",
-  domain: "acme.dev",
-  hostedZoneId: "Z0123456789ABCDEFGHIJ",
-  account: "123456789012",
-  region: "eu-central-1",
-  environments: "staging,prod",
-  github: "acme-co/platform",
-};
+import { ACME } from "./support.js";
 
 /** The one line a user sees for a bad answer. */
 function problem(result: { ok: boolean; problem?: unknown }): string {
@@ -157,7 +147,7 @@ describe("validateAnswers", () => {
   it("returns every answer normalized, with per-environment overrides", () => {
     expect(
       validateAnswers({
-        ...GOOD,
+        ...ACME,
         domain: "ACME.dev.",
         overrides: { prod: { account: "210987654321", region: "us-east-1" } },
       }),
@@ -193,7 +183,7 @@ describe("validateAnswers", () => {
 
   it("refuses an override for an environment that is not listed", () => {
     expect(() =>
-      validateAnswers({ ...GOOD, overrides: { qa: { account: "210987654321" } } }),
+      validateAnswers({ ...ACME, overrides: { qa: { account: "210987654321" } } }),
     ).toThrow(
       '--env-account qa = "210987654321": is for environment "qa", which is not in --environments (staging,prod). Fix: add qa to --environments, or drop --env-account qa=210987654321',
     );
@@ -201,7 +191,7 @@ describe("validateAnswers", () => {
 
   it("checks an override like the answer it overrides", () => {
     expect(() =>
-      validateAnswers({ ...GOOD, overrides: { prod: { region: "us-east-1b" } } }),
+      validateAnswers({ ...ACME, overrides: { prod: { region: "us-east-1b" } } }),
     ).toThrow(
       /^--env-region prod = "us-east-1b": is an availability zone, not a region\. Fix: use its region, "us-east-1"$/,
     );

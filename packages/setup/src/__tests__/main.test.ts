@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import type { RepoCopy } from "@repo/test-kit/repo-copy";
 import { afterEach, describe, expect, it } from "vitest";
 import { type AskResult, type Io, main, mergeAnswers, parseOptions } from "../main.js";
@@ -146,6 +149,31 @@ describe("arguments", () => {
     const result = await setup(repo.dir, FLAGS);
     expect(result.code).toBe(2);
     expect(result.err).toMatch(/No terminal to ask in .*pass --yes and the answers as flags/);
+  });
+
+  it("a malformed platform.config.json: exit 2 naming the file and the fix, nothing changed", async () => {
+    const repo = copy();
+    writeFileSync(path.join(repo.dir, "platform.config.json"), '{ "project": "platform", }\n');
+    const before = fileHashes(repo.dir);
+    const result = await setup(repo.dir, ["--yes", ...FLAGS]);
+    expect(result.code).toBe(2);
+    expect(result.err).toMatch(
+      /^platform\.config\.json: \(file\) = .+: is not valid JSON\. Fix: correct it \(JSON has no comments or trailing commas/,
+    );
+    expect(fileHashes(repo.dir)).toEqual(before);
+  });
+
+  it("outside a repository: exit 2, where to run it", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "setup-outside-"));
+    try {
+      const result = await setup(dir, ["--yes", ...FLAGS]);
+      expect(result.code).toBe(2);
+      expect(result.err).toMatch(
+        /^platform\.config\.json: .*was not found in this directory or any parent directory\. Fix: run the command inside the repository/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("--help prints the flags", async () => {

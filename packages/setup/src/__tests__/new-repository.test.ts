@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import path from "node:path";
+import { freePort } from "@repo/test-kit/free-port";
 import { viaEdge } from "@repo/test-kit/http-socket";
 import { type CommandResult, RepoCopy } from "@repo/test-kit/repo-copy";
 import { DOCKER_FIX, dockerMissing, toolGate } from "@repo/test-kit/tools";
@@ -14,17 +14,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 const hasDocker = toolGate("container", dockerMissing(), DOCKER_FIX);
 
 const MINUTES = 60_000;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
 
 /** A command's result, with its output shown when it failed (the assertion alone says little). */
 function ok(result: CommandResult, what: string): CommandResult {

@@ -1,10 +1,11 @@
 import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { loadPlatform } from "@repo/platform-config/load";
+import { githubOidcProviderArn } from "@repo/platform-config/names";
 import type { RepoCopy } from "@repo/test-kit/repo-copy";
 import { afterEach, describe, expect, it } from "vitest";
 import { AnswersError, validateAnswers } from "../answers.js";
-import { applySetup, currentAnswers, githubOidcProviderArn } from "../setup.js";
+import { applySetup, currentAnswers } from "../setup.js";
 import { ACME, fileHashes, readJson, templateCopy } from "./support.js";
 
 const copies: RepoCopy[] = [];

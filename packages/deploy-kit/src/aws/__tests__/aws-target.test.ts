@@ -1,282 +1,58 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import {
-  BatchGetImageCommand,
-  DescribeImagesCommand,
-  ECRClient,
-  PutImageCommand,
-} from "@aws-sdk/client-ecr";
+import { DescribeImagesCommand, PutImageCommand } from "@aws-sdk/client-ecr";
 import {
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
-  DescribeTasksCommand,
-  ECSClient,
   ListTaskDefinitionsCommand,
-  ListTasksCommand,
   RegisterTaskDefinitionCommand,
-  type Service,
   UpdateServiceCommand,
 } from "@aws-sdk/client-ecs";
-import {
-  DescribeTargetHealthCommand,
-  ElasticLoadBalancingV2Client,
-} from "@aws-sdk/client-elastic-load-balancing-v2";
-import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
-import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
-import { mockClient } from "aws-sdk-client-mock";
+import { DescribeTargetHealthCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { PutParameterCommand } from "@aws-sdk/client-ssm";
+import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { DeployError, InterruptedError } from "../../errors.js";
-import { memoryReporter } from "../../output.js";
-import { AwsTarget } from "../aws-target.js";
-import { createAwsClients } from "../clients.js";
+import { ecr, ecs, elb, resetAwsMocks, ssm, sts } from "./fixtures/aws-mocks.js";
+import {
+  answerDescribeServices,
+  clock,
+  DIGEST,
+  done,
+  releaseInput as input,
+  mockHappyPath,
+  NEW,
+  OLD,
+  releaseOptions as options,
+  rolling,
+  SERVICE_ARN,
+  service,
+  steady,
+  releaseTarget as target,
+} from "./fixtures/release.js";
 import {
   ACCOUNT,
-  apiApp,
   apiTaskDefinition,
-  apiTaskTags,
-  prodEnvironment,
-  REGION,
+  apiApp as app,
   REPO_URI,
+  apiTaskDefinitionArn as td,
 } from "./fixtures/task-definition.js";
 
-const ecs = mockClient(ECSClient);
-const ecr = mockClient(ECRClient);
-const ssm = mockClient(SSMClient);
-const sts = mockClient(STSClient);
-const elb = mockClient(ElasticLoadBalancingV2Client);
-
-const CLUSTER_ARN = `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/platform-prod`;
-const SERVICE_ARN = `arn:aws:ecs:${REGION}:${ACCOUNT}:service/platform-prod/api`;
-const TG_ARN = `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:targetgroup/platf-api-1A2B3C/0123456789abcdef`;
-const td = (revision: number) =>
-  `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/platform-prod-api:${revision}`;
-const DIGEST = `sha256:${"c".repeat(64)}`;
-const OLD = "ecs-svc/1111111111111111111";
-const NEW = "ecs-svc/2222222222222222222";
-
-const app = apiApp;
-const environment = prodEnvironment;
-
-interface DeploymentShape {
-  id: string;
-  status: "PRIMARY" | "ACTIVE";
-  taskDefinition: string;
-  rolloutState: "IN_PROGRESS" | "COMPLETED" | "FAILED";
-  rolloutStateReason?: string;
-  desired?: number;
-  running?: number;
-  pending?: number;
-  failed?: number;
-}
-
-/** A DescribeServices `service` as ECS returns it. */
-function service(
-  deployments: DeploymentShape[],
-  events: Array<[string, string]> = [],
-  extra: Partial<Service> = {},
-): Service {
-  return {
-    serviceArn: SERVICE_ARN,
-    serviceName: "api",
-    clusterArn: CLUSTER_ARN,
-    loadBalancers: [{ targetGroupArn: TG_ARN, containerName: "api", containerPort: 8080 }],
-    status: "ACTIVE",
-    desiredCount: 2,
-    runningCount: 2,
-    pendingCount: 0,
-    taskDefinition: deployments.find((d) => d.status === "PRIMARY")?.taskDefinition ?? td(7),
-    deploymentConfiguration: {
-      deploymentCircuitBreaker: { enable: true, rollback: true },
-      maximumPercent: 200,
-      minimumHealthyPercent: 100,
-    },
-    deployments: deployments.map((d) => ({
-      id: d.id,
-      status: d.status,
-      taskDefinition: d.taskDefinition,
-      desiredCount: d.desired ?? 2,
-      pendingCount: d.pending ?? 0,
-      runningCount: d.running ?? 2,
-      failedTasks: d.failed ?? 0,
-      createdAt: new Date("2026-11-25T10:00:00Z"),
-      updatedAt: new Date("2026-11-25T10:00:00Z"),
-      launchType: "FARGATE",
-      rolloutState: d.rolloutState,
-      rolloutStateReason:
-        d.rolloutStateReason ??
-        (d.rolloutState === "COMPLETED"
-          ? "ECS deployment ecs-svc/x completed."
-          : "ECS deployment ecs-svc/x in progress."),
-    })),
-    events: events.map(([id, message], index) => ({
-      id,
-      message,
-      createdAt: new Date(Date.parse("2026-11-25T10:00:05Z") + index * 1000),
-    })),
-    createdAt: new Date("2026-11-01T09:00:00Z"),
-    launchType: "FARGATE",
-    ...extra,
-  };
-}
-
-const steady = service([
-  { id: OLD, status: "PRIMARY", taskDefinition: td(7), rolloutState: "COMPLETED" },
-]);
-const rolling = (running: number, pending: number, events: Array<[string, string]> = []) =>
-  service(
-    [
-      {
-        id: NEW,
-        status: "PRIMARY",
-        taskDefinition: td(8),
-        rolloutState: "IN_PROGRESS",
-        running,
-        pending,
-      },
-      { id: OLD, status: "ACTIVE", taskDefinition: td(7), rolloutState: "COMPLETED" },
-    ],
-    events,
-  );
-const done = service(
-  [{ id: NEW, status: "PRIMARY", taskDefinition: td(8), rolloutState: "COMPLETED" }],
-  [["e3", "(service api) has reached a steady state."]],
-);
-
-function newTask(ip: string) {
-  return {
-    taskArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:task/platform-prod/${ip.replace(/\./g, "")}`,
-    startedBy: NEW,
-    lastStatus: "RUNNING",
-    desiredStatus: "RUNNING",
-    taskDefinitionArn: td(8),
-    attachments: [
-      {
-        id: "eni-attach",
-        type: "ElasticNetworkInterface",
-        status: "ATTACHED",
-        details: [
-          { name: "subnetId", value: "subnet-0a1b2c" },
-          { name: "networkInterfaceId", value: "eni-0123" },
-          { name: "privateIPv4Address", value: ip },
-        ],
-      },
-    ],
-    containers: [{ name: "api", lastStatus: "RUNNING", networkBindings: [] }],
-  };
-}
-
-let clock = 0;
-const now = () => clock;
-const sleep = async (ms: number) => {
-  clock += ms;
-};
-
-function target(env: Record<string, string | undefined> = {}) {
-  const reporter = memoryReporter();
-  return {
-    reporter,
-    target: new AwsTarget({
-      clients: createAwsClients(REGION),
-      project: "platform",
-      environment,
-      reporter,
-      env,
-      sleep,
-      now,
-    }),
-  };
-}
-
-const options = (timeoutMs = 900_000) => ({
-  dryRun: false,
-  timeoutMs,
-  signal: new AbortController().signal,
-});
-const input = {
-  app,
-  image: "platform/api:222222222222",
-  commit: "2".repeat(40),
-  tag: "222222222222",
-};
-
-function mockHappyPath() {
-  sts.on(GetCallerIdentityCommand).resolves({
-    Account: ACCOUNT,
-    Arn: `arn:aws:sts::${ACCOUNT}:assumed-role/platform-prod-deploy/gha`,
-    UserId: "AROA:gha",
-  });
-  ecr.on(DescribeImagesCommand).resolves({
-    imageDetails: [
-      { repositoryName: "platform/prod/api", imageDigest: DIGEST, imageTags: ["222222222222"] },
-    ],
-  });
-  ecs
-    .on(DescribeTaskDefinitionCommand)
-    .resolves({ taskDefinition: apiTaskDefinition(7), tags: apiTaskTags });
-  ecs.on(RegisterTaskDefinitionCommand).callsFake((request) => ({
-    taskDefinition: { ...request, taskDefinitionArn: td(8), revision: 8, status: "ACTIVE" },
-  }));
-  ecs.on(UpdateServiceCommand).resolves({ service: rolling(0, 0) });
-  ecs
-    .on(ListTasksCommand)
-    .resolves({ taskArns: [newTask("10.0.1.23").taskArn, newTask("10.0.2.41").taskArn] });
-  ecs
-    .on(DescribeTasksCommand)
-    .resolves({ tasks: [newTask("10.0.1.23"), newTask("10.0.2.41")], failures: [] });
-  elb.on(DescribeTargetHealthCommand).resolves({
-    TargetHealthDescriptions: [
-      {
-        Target: { Id: "10.0.1.23", Port: 8080, AvailabilityZone: `${REGION}a` },
-        HealthCheckPort: "8080",
-        TargetHealth: { State: "healthy" },
-      },
-      {
-        Target: { Id: "10.0.2.41", Port: 8080, AvailabilityZone: `${REGION}b` },
-        HealthCheckPort: "8080",
-        TargetHealth: { State: "healthy" },
-      },
-    ],
-  });
-  ssm.on(PutParameterCommand).resolves({ Version: 4, Tier: "Standard" });
-  ecr.on(BatchGetImageCommand).resolves({
-    images: [
-      {
-        registryId: ACCOUNT,
-        repositoryName: "platform/prod/api",
-        imageId: { imageDigest: DIGEST },
-        imageManifest: '{"schemaVersion":2}',
-        imageManifestMediaType: "application/vnd.oci.image.manifest.v1+json",
-      },
-    ],
-    failures: [],
-  });
-  ecr
-    .on(PutImageCommand)
-    .resolves({ image: { imageId: { imageDigest: DIGEST, imageTag: "release-x" } } });
-}
-
 beforeEach(() => {
-  clock = Date.parse("2026-11-25T10:00:00Z");
-  for (const client of [ecs, ecr, ssm, sts, elb]) client.reset();
+  clock.at = Date.parse("2026-11-25T10:00:00Z");
+  resetAwsMocks();
 });
-afterEach(() => {
-  for (const client of [ecs, ecr, ssm, sts, elb]) client.reset();
-});
+afterEach(resetAwsMocks);
 
 describe("AwsTarget.release", () => {
   it("registers a revision pinned by digest, updates the service, follows its deployment to healthy targets, records the image", async () => {
     mockHappyPath();
-    ecs
-      .on(DescribeServicesCommand)
-      .resolvesOnce({ services: [steady] })
-      .resolvesOnce({ services: [steady] })
-      .resolvesOnce({
-        services: [
-          rolling(1, 1, [["e1", "(service api) has started 2 tasks: (task 1) (task 2)."]]),
-        ],
-      })
-      .resolves({ services: [done] });
+    answerDescribeServices(
+      steady,
+      rolling(1, 1, [["e1", "(service api) has started 2 tasks: (task 1) (task 2)."]]),
+      done,
+    );
     const { target: t, reporter } = target();
 
     const result = await t.release(input, options());
@@ -312,6 +88,13 @@ describe("AwsTarget.release", () => {
     expect(reporter.lines).toContain(
       "  completed: desired 2, running 2, pending 0, failed 0, healthy in the target group 2",
     );
+    // With no other deployment to wait for, the service is described once before the update.
+    const order = ecs.calls().map((call) => call.args[0].constructor.name);
+    expect(
+      order
+        .slice(0, order.indexOf("UpdateServiceCommand"))
+        .filter((name) => name === "DescribeServicesCommand"),
+    ).toHaveLength(1);
   });
 
   it("in GitHub Actions, writes the job summary on success and an ::error annotation on failure", async () => {
@@ -325,11 +108,7 @@ describe("AwsTarget.release", () => {
     });
     try {
       mockHappyPath();
-      ecs
-        .on(DescribeServicesCommand)
-        .resolvesOnce({ services: [steady] })
-        .resolvesOnce({ services: [steady] })
-        .resolves({ services: [done] });
+      answerDescribeServices(steady, done);
       const github = { GITHUB_ACTIONS: "true", GITHUB_STEP_SUMMARY: summary };
       await target(github).target.release(input, options());
       const markdown = readFileSync(summary, "utf8");
@@ -345,23 +124,18 @@ describe("AwsTarget.release", () => {
         expect(markdown).toContain(row);
       }
 
-      ecs
-        .on(DescribeServicesCommand)
-        .resolvesOnce({ services: [steady] })
-        .resolvesOnce({ services: [steady] })
-        .resolves({
-          services: [
-            service([
-              {
-                id: NEW,
-                status: "PRIMARY",
-                taskDefinition: td(8),
-                rolloutState: "FAILED",
-                rolloutStateReason: "ECS deployment circuit breaker: tasks failed to start.",
-              },
-            ]),
-          ],
-        });
+      answerDescribeServices(
+        steady,
+        service([
+          {
+            id: NEW,
+            status: "PRIMARY",
+            taskDefinition: td(8),
+            rolloutState: "FAILED",
+            rolloutStateReason: "ECS deployment circuit breaker: tasks failed to start.",
+          },
+        ]),
+      );
       await target(github)
         .target.release(input, options())
         .catch(() => undefined);
@@ -393,11 +167,7 @@ describe("AwsTarget.release", () => {
           { Target: { Id: "10.0.2.41", Port: 8080 }, TargetHealth: { State: "healthy" } },
         ],
       });
-    ecs
-      .on(DescribeServicesCommand)
-      .resolvesOnce({ services: [steady] })
-      .resolvesOnce({ services: [steady] })
-      .resolves({ services: [done] });
+    answerDescribeServices(steady, done);
     await target().target.release(input, options());
     expect(elb.commandCalls(DescribeTargetHealthCommand)).toHaveLength(2);
   });
@@ -405,11 +175,7 @@ describe("AwsTarget.release", () => {
   it("gives a first release its desired count (the service runs no task until then)", async () => {
     mockHappyPath();
     const unreleased = { ...steady, desiredCount: 0, runningCount: 0 };
-    ecs
-      .on(DescribeServicesCommand)
-      .resolvesOnce({ services: [unreleased] })
-      .resolvesOnce({ services: [unreleased] })
-      .resolves({ services: [done] });
+    answerDescribeServices(unreleased, done);
     await target().target.release(input, options());
     expect(ecs.commandCalls(UpdateServiceCommand)[0]?.args[0].input.desiredCount).toBe(2);
   });
@@ -436,12 +202,7 @@ describe("AwsTarget.release", () => {
       ],
       [["e9", `(service api) (deployment ${NEW}) deployment failed: tasks failed to start.`]],
     );
-    ecs
-      .on(DescribeServicesCommand)
-      .resolvesOnce({ services: [steady] })
-      .resolvesOnce({ services: [steady] })
-      .resolvesOnce({ services: [rolling(0, 2)] })
-      .resolves({ services: [failed] });
+    answerDescribeServices(steady, rolling(0, 2), failed);
     const error = await target()
       .target.release(input, options())
       .catch((err) => err);
@@ -455,11 +216,7 @@ describe("AwsTarget.release", () => {
 
   it("fails after --timeout, leaving the deployment to ECS", async () => {
     mockHappyPath();
-    ecs
-      .on(DescribeServicesCommand)
-      .resolvesOnce({ services: [steady] })
-      .resolvesOnce({ services: [steady] })
-      .resolves({ services: [rolling(1, 1)] });
+    answerDescribeServices(steady, rolling(1, 1));
     const error = await target()
       .target.release(input, options(120_000))
       .catch((err) => err);
@@ -469,7 +226,7 @@ describe("AwsTarget.release", () => {
     );
     expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(1);
     // About 4 to 8 DescribeServices a minute while waiting: far from throttling.
-    const polls = ecs.commandCalls(DescribeServicesCommand).length - 2;
+    const polls = ecs.commandCalls(DescribeServicesCommand).length - 1;
     expect(polls / 2).toBeLessThanOrEqual(20);
   });
 
@@ -494,13 +251,8 @@ describe("AwsTarget.release", () => {
         rolloutState: "COMPLETED",
       },
     ]);
-    ecs
-      .on(DescribeServicesCommand)
-      .resolvesOnce({ services: [other] })
-      .resolvesOnce({ services: [other] })
-      .resolvesOnce({ services: [otherDone] })
-      .resolvesOnce({ services: [otherDone] })
-      .resolves({ services: [done] });
+    // Described for the release, polled while waiting, described again once it is done.
+    answerDescribeServices(other, other, otherDone, otherDone, done);
     const { target: t, reporter } = target();
     await t.release(input, options());
     expect(
@@ -522,7 +274,6 @@ describe("AwsTarget.release", () => {
     });
     ecs
       .on(DescribeServicesCommand)
-      .resolvesOnce({ services: [steady] })
       .resolvesOnce({ services: [steady] })
       .rejectsOnce(throttled)
       .rejectsOnce(throttled)
@@ -557,7 +308,6 @@ describe("AwsTarget.release", () => {
     const controller = new AbortController();
     ecs
       .on(DescribeServicesCommand)
-      .resolvesOnce({ services: [steady] })
       .resolvesOnce({ services: [steady] })
       .callsFake(() => {
         controller.abort();
@@ -698,11 +448,7 @@ describe("releases and rollback", () => {
     const t = target().target;
     const back = await t.rollbackTarget(app, undefined);
     mockHappyPath();
-    ecs
-      .on(DescribeServicesCommand)
-      .resolvesOnce({ services: [steady] })
-      .resolvesOnce({ services: [steady] })
-      .resolves({ services: [done] });
+    answerDescribeServices(steady, done);
     await t.release(back, options());
     expect(ecr.commandCalls(DescribeImagesCommand)).toHaveLength(0);
     expect(ssm.commandCalls(PutParameterCommand)[0]?.args[0].input.Value).toBe(
@@ -731,5 +477,17 @@ describe("status", () => {
       since: "2026-11-25T10:00:00.000Z",
       history: [],
     });
+  });
+});
+
+describe("diagnose", () => {
+  it("describes the service once and reports on it", async () => {
+    mockHappyPath();
+    answerDescribeServices(done);
+    const lines = await target().target.diagnose(app);
+    expect(lines[0]).toBe(
+      `No failure found: deployment ${NEW} is COMPLETED with 2 of 2 tasks running.`,
+    );
+    expect(ecs.commandCalls(DescribeServicesCommand)).toHaveLength(1);
   });
 });

@@ -1,14 +1,9 @@
 import {
-  AutoScalingClient,
   AutoScalingServiceException,
   DescribeAutoScalingGroupsCommand,
   DescribeScalingActivitiesCommand,
 } from "@aws-sdk/client-auto-scaling";
-import {
-  CloudWatchLogsClient,
-  GetLogEventsCommand,
-  ResourceNotFoundException,
-} from "@aws-sdk/client-cloudwatch-logs";
+import { GetLogEventsCommand, ResourceNotFoundException } from "@aws-sdk/client-cloudwatch-logs";
 import {
   AccessDeniedException,
   ClusterNotFoundException,
@@ -18,29 +13,22 @@ import {
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
-  ECSClient,
   ListContainerInstancesCommand,
   ListTasksCommand,
 } from "@aws-sdk/client-ecs";
 import {
   DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand,
-  ElasticLoadBalancingV2Client,
   ElasticLoadBalancingV2ServiceException,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { DeployError } from "../../errors.js";
 import { createAwsClients } from "../clients.js";
 import { type Diagnosis, diagnose, formatDiagnosis } from "../diagnose.js";
+import { autoscaling, ecs, elb, logs, resetAwsMocks } from "./fixtures/aws-mocks.js";
 import { type Recording, recorded } from "./fixtures/recorded.js";
+import { REGION } from "./fixtures/task-definition.js";
 
-const ecs = mockClient(ECSClient);
-const elb = mockClient(ElasticLoadBalancingV2Client);
-const logs = mockClient(CloudWatchLogsClient);
-const autoscaling = mockClient(AutoScalingClient);
-
-const REGION = "eu-west-1";
 const CLUSTER = "platform-prod";
 const FAILED = "ecs-svc/4829108533749205167";
 /** The moment the release started: what the release passes as `since`. */
@@ -56,12 +44,7 @@ const OOM_TASKS = [
 const DENIED =
   "User: arn:aws:sts::222222222222:assumed-role/platform-prod-deploy/GitHubActions is not authorized to perform: elasticloadbalancing:DescribeTargetHealth because no identity-based policy allows the elasticloadbalancing:DescribeTargetHealth action";
 
-beforeEach(() => {
-  ecs.reset();
-  elb.reset();
-  logs.reset();
-  autoscaling.reset();
-});
+beforeEach(resetAwsMocks);
 
 /** Answers every call as AWS answered it in the recording; a log stream it lacks does not exist. */
 function replay(recording: Recording) {

@@ -1,18 +1,13 @@
 import { existsSync } from "node:fs";
-import {
-  DescribeImagesCommand,
-  ECRClient,
-  GetAuthorizationTokenCommand,
-} from "@aws-sdk/client-ecr";
-import { mockClient } from "aws-sdk-client-mock";
+import { DescribeImagesCommand, GetAuthorizationTokenCommand } from "@aws-sdk/client-ecr";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { Docker } from "../../docker/docker.js";
 import { createAwsClients } from "../clients.js";
 import { isEcr, pushToEcr, releaseTag } from "../ecr.js";
-import { ACCOUNT, REGION } from "./fixtures/task-definition.js";
+import { ecr } from "./fixtures/aws-mocks.js";
+import { prodEnvironment, REGION } from "./fixtures/task-definition.js";
 
-const ecr = mockClient(ECRClient);
-const REGISTRY = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com`;
+const REGISTRY = prodEnvironment.registry;
 const DIGEST = `sha256:${"d".repeat(64)}`;
 
 /** Records what deploy-kit asks of Docker; pushes "succeed" with a digest. */
@@ -20,6 +15,7 @@ function fakeDocker() {
   const calls: string[] = [];
   let configDir = "";
   const docker = {
+    imageInspect: async (ref: string) => ({ id: `sha256:${"e".repeat(64)}`, repoTags: [ref] }),
     login: async (registry: string, username: string, password: string, dir: string) => {
       configDir = dir;
       calls.push(
@@ -36,6 +32,18 @@ function fakeDocker() {
   } as unknown as Docker;
   return { docker, calls, configDir: () => configDir };
 }
+
+/** Pushes platform/api:abc (or `localImage`) to the api's repository as tag abc. */
+const push = (docker: Docker, localImage = "platform/api:abc") =>
+  pushToEcr({
+    app: "api",
+    clients: createAwsClients(REGION),
+    docker,
+    registry: REGISTRY,
+    repository: "platform/prod/api",
+    localImage,
+    tag: "abc",
+  });
 
 beforeEach(() => ecr.reset());
 
@@ -59,14 +67,7 @@ describe("pushToEcr", () => {
       ],
     });
     const fake = fakeDocker();
-    const result = await pushToEcr({
-      clients: createAwsClients(REGION),
-      docker: fake.docker,
-      registry: REGISTRY,
-      repository: "platform/prod/api",
-      localImage: "platform/api:abc",
-      tag: "abc",
-    });
+    const result = await push(fake.docker);
     expect(result).toEqual({
       ref: `${REGISTRY}/platform/prod/api:abc`,
       digest: DIGEST,
@@ -87,14 +88,7 @@ describe("pushToEcr", () => {
       ],
     });
     const fake = fakeDocker();
-    const result = await pushToEcr({
-      clients: createAwsClients(REGION),
-      docker: fake.docker,
-      registry: REGISTRY,
-      repository: "platform/prod/api",
-      localImage: "platform/api:abc",
-      tag: "abc",
-    });
+    const result = await push(fake.docker);
     expect(result).toEqual({
       ref: `${REGISTRY}/platform/prod/api:abc`,
       digest: DIGEST,
@@ -110,16 +104,9 @@ describe("pushToEcr", () => {
         name: "RepositoryNotFoundException",
       }),
     );
-    await expect(
-      pushToEcr({
-        clients: createAwsClients(REGION),
-        docker: fakeDocker().docker,
-        registry: REGISTRY,
-        repository: "platform/prod/api",
-        localImage: "x",
-        tag: "abc",
-      }),
-    ).rejects.toThrow(/The ECR repository platform\/prod\/api does not exist/);
+    await expect(push(fakeDocker().docker, "x")).rejects.toThrow(
+      /The ECR repository platform\/prod\/api does not exist/,
+    );
   });
 });
 

@@ -1,27 +1,19 @@
-import { PassThrough } from "node:stream";
+import { captureOutput } from "@repo/test-kit/capture";
 import { describe, expect, it } from "vitest";
 import { DeployError, InterruptedError } from "../../errors.js";
 import { type CommandModule, main } from "../main.js";
 
 function io(module?: Partial<CommandModule> | (() => Promise<never>)) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (chunk) => {
-    out += chunk;
-  });
-  stderr.on("data", (chunk) => {
-    err += chunk;
-  });
+  const output = captureOutput();
+  const { stdout, stderr } = output;
   const loaded: string[] = [];
   return {
     loaded,
     get out() {
-      return out;
+      return output.out;
     },
     get err() {
-      return err;
+      return output.err;
     },
     io: {
       stdout,
