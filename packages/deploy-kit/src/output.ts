@@ -7,6 +7,11 @@ export interface Reporter {
   step(text: string): (outcome?: string) => void;
   info(text: string): void;
   warn(text: string): void;
+  /**
+   * A one-line notice about the tool itself rather than the work (a runtime warning): printed
+   * once per text, and not at all with --json, whose runs are read by programs.
+   */
+  notice(text: string): void;
   /** A line for the final human-readable summary (not printed with --json). */
   result(text: string): void;
 }
@@ -33,6 +38,7 @@ export function createReporter(options: ReporterOptions): Reporter {
   const out = options.out ?? process.stdout;
   const now = options.now ?? (() => performance.now());
   const tty = Boolean(err.isTTY) && !options.ci;
+  const noticed = new Set<string>();
   return {
     step(text) {
       const begin = now();
@@ -56,6 +62,11 @@ export function createReporter(options: ReporterOptions): Reporter {
     warn(text) {
       err.write(`! ${text}\n`);
     },
+    notice(text) {
+      if (options.json || noticed.has(text)) return;
+      noticed.add(text);
+      err.write(`! ${text}\n`);
+    },
     result(text) {
       if (!options.json) out.write(`${text}\n`);
     },
@@ -73,6 +84,9 @@ export function memoryReporter(): Reporter & { lines: string[] } {
     },
     info: (text) => lines.push(`  ${text}`),
     warn: (text) => lines.push(`! ${text}`),
+    notice: (text) => {
+      if (!lines.includes(`! ${text}`)) lines.push(`! ${text}`);
+    },
     result: (text) => lines.push(text),
   };
 }

@@ -1,7 +1,7 @@
+import { setTimeout as delay } from "node:timers/promises";
 import {
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
-  ListTaskDefinitionsCommand,
   RegisterTaskDefinitionCommand,
   type Service,
   UpdateServiceCommand,
@@ -23,7 +23,21 @@ import type {
 import type { AwsClients } from "./clients.js";
 import { diagnose, formatDiagnosis } from "./diagnose.js";
 import { ecrDigest, tagRelease } from "./ecr.js";
+import {
+  chooseRollback,
+  describeTaskDefinition,
+  imageOf,
+  isReleasedImage,
+  listReleases,
+  markOutcome,
+  type ReconcileResult,
+  type ReleaseRecord,
+  reconcile,
+  servingTaskDefinition,
+  tagOf,
+} from "./history.js";
 import { withThrottlingRetry } from "./retry.js";
+import { waitForStack } from "./stack.js";
 import {
   diffTaskDefinitions,
   RELEASE_TAGS,
@@ -32,18 +46,14 @@ import {
 } from "./task-definition.js";
 import { type DeploymentProgress, watchDeployment } from "./watch.js";
 
+export type { ReleaseRecord } from "./history.js";
+
 type AwsEnvironment = Extract<ResolvedEnvironment, { kind: "aws" }>;
 
-/** One release that `rollback` can go back to: a task definition revision deploy-kit registered. */
-export interface ReleaseRecord {
-  revision: number;
-  taskDefinition: string;
-  image: string;
-  commit: string;
-  tag: string;
-  version: string;
-  registeredAt: string;
-  current: boolean;
+/** What `deploy-kit reconcile` reports per app. */
+export interface ReconcileReport extends Partial<ReconcileResult> {
+  app: string;
+  state: "recorded" | "up to date" | "in progress" | "not released" | "not deployed";
 }
 
 export interface AwsTargetDeps {
@@ -88,16 +98,24 @@ export class AwsTarget implements Target {
     this.#github = new GitHubActions(deps.env);
   }
 
+  private get awsNames() {
+    return awsNames(this.#deps.project, this.#deps.environment.name);
+  }
+
   private names(app: string) {
-    return awsNames(this.#deps.project, this.#deps.environment.name).app(app);
+    return this.awsNames.app(app);
   }
 
   private get cluster(): string {
-    return awsNames(this.#deps.project, this.#deps.environment.name).cluster;
+    return this.awsNames.cluster;
   }
 
   private repositoryUri(app: string): string {
     return `${this.#deps.environment.registry}/${this.names(app).repository}`;
+  }
+
+  private get envFlag(): string {
+    return `--env ${this.#deps.environment.name}`;
   }
 
   /** Credentials present, and for the environment's account: before anything else touches AWS. */
@@ -132,20 +150,37 @@ export class AwsTarget implements Target {
     this.#checked = true;
   }
 
+  /** DescribeServices, with a missing cluster said in plain words. */
+  private async describeServices(services: string[]): Promise<Service[]> {
+    try {
+      const result = await withThrottlingRetry(() =>
+        this.#deps.clients.ecs.send(
+          new DescribeServicesCommand({ cluster: this.cluster, services }),
+        ),
+      );
+      return result.services ?? [];
+    } catch (err) {
+      if ((err as Error)?.name === "ClusterNotFoundException") {
+        throw new DeployError(
+          `The ECS cluster ${this.cluster} does not exist in ${this.#deps.environment.region} (account ${this.#deps.environment.account}): environment "${this.#deps.environment.name}" has no platform yet.`,
+          {
+            hint: `Create it: \`npx cdk deploy ${this.awsNames.platformStack}\` in packages/infra (then each app's stack, \`npx cdk deploy '${this.awsNames.app("*").stack}'\`).`,
+          },
+        );
+      }
+      throw err;
+    }
+  }
+
   private async describeService(app: string): Promise<Service> {
     const names = this.names(app);
-    const result = await withThrottlingRetry(() =>
-      this.#deps.clients.ecs.send(
-        new DescribeServicesCommand({ cluster: this.cluster, services: [names.service] }),
-      ),
+    const [service] = (await this.describeServices([names.service])).filter(
+      (s) => s.status !== "INACTIVE",
     );
-    const service = result.services?.find((s) => s.status !== "INACTIVE");
     if (!service) {
       throw new DeployError(
         `The ECS service ${names.service} does not exist in cluster ${this.cluster}.`,
-        {
-          hint: `Create it: \`npx cdk deploy ${names.stack}\` in packages/infra.`,
-        },
+        { hint: `Create it: \`npx cdk deploy ${names.stack}\` in packages/infra.` },
       );
     }
     return service;
@@ -158,7 +193,7 @@ export class AwsTarget implements Target {
   private async waitForOthers(
     app: ResolvedApp,
     service: Service,
-    options: ReleaseOptions,
+    options: Pick<ReleaseOptions, "timeoutMs" | "signal">,
   ): Promise<Service> {
     const busy = (service.deployments ?? []).find((d) => d.rolloutState === "IN_PROGRESS");
     if (!busy?.id) return service;
@@ -183,7 +218,7 @@ export class AwsTarget implements Target {
       throw new DeployError(
         `Deployment ${busy.id} of ${app.name} was still in progress after ${Math.round(options.timeoutMs / 1000)} s; nothing was changed.`,
         {
-          hint: "Follow it with `deploy-kit status`, then release again; deploy-kit never stacks a deployment on one in progress.",
+          hint: `Follow it with \`deploy-kit status ${app.name} ${this.envFlag}\`, then try again; deploy-kit never stacks a deployment on one in progress.`,
         },
       );
     }
@@ -198,30 +233,79 @@ export class AwsTarget implements Target {
     };
   }
 
+  private now(): number {
+    return (this.#deps.now ?? Date.now)();
+  }
+
+  /**
+   * Records what runs (see history.ts `reconcile`) and says what changed. Bookkeeping a read-only
+   * caller may not be allowed to do is a warning, not a failure of the command that asked.
+   */
+  private async settle(app: ResolvedApp, service: Service): Promise<ReconcileResult | undefined> {
+    const { reporter } = this.#deps;
+    try {
+      const result = await reconcile({
+        clients: this.#deps.clients,
+        names: this.names(app.name),
+        repositoryUri: this.repositoryUri(app.name),
+        service,
+        now: new Date(this.now()),
+        warn: (text) => reporter.warn(`${app.name}: ${text}`),
+      });
+      if (result.confirmed) {
+        reporter.info(
+          `${app.name}: release ${result.confirmed.split("/").pop()} runs and its deployment completed: recorded as succeeded`,
+        );
+      }
+      if (result.recordedOver !== undefined) {
+        reporter.info(
+          `${app.name}: recorded the running image ${result.image} in ${this.names(app.name).imageParameter} (it held ${result.recordedOver})`,
+        );
+      }
+      return result;
+    } catch (err) {
+      const name = (err as Error)?.name ?? "";
+      if (name !== "AccessDeniedException" && name !== "AccessDenied") throw err;
+      reporter.warn(
+        `${app.name}: could not record what runs (${(err as Error).message}); run \`deploy-kit reconcile ${app.name} ${this.envFlag}\` with the environment's deploy role`,
+      );
+      return undefined;
+    }
+  }
+
   async release(input: ReleaseInput, options: ReleaseOptions): Promise<ReleaseResult> {
     const { app } = input;
     const { clients, reporter } = this.#deps;
-    const now = this.#deps.now ?? Date.now;
-    const begin = now();
-    const since = new Date(begin - 5_000);
-    const elapsed = () => Number(((now() - begin) / 1000).toFixed(2));
+    const begin = this.now();
+    const elapsed = () => Number(((this.now() - begin) / 1000).toFixed(2));
     const names = this.names(app.name);
     await this.checkCredentials();
 
     // The image, pinned by digest: a tag could be pushed again, a digest cannot.
     let image = input.image;
     if (!image.includes("@sha256:")) {
-      const digest = await ecrDigest(clients, names.repository, input.tag);
+      const digest = await ecrDigest(
+        clients,
+        names.repository,
+        input.tag,
+        this.awsNames.platformStack,
+      );
       if (!digest) {
         throw new DeployError(`There is no image ${names.repository}:${input.tag} in ECR.`, {
-          hint: `Push it first: \`deploy-kit push ${app.name} --env ${this.#deps.environment.name}\` (or use deploy).`,
+          hint: `Push it first: \`deploy-kit push ${app.name} ${this.envFlag}\` (or use deploy).`,
         });
       }
       image = `${this.repositoryUri(app.name)}@${digest}`;
     }
 
+    if (!options.dryRun) await this.waitForStackUpdate(app, options);
     let service = await this.describeService(app.name);
-    if (!options.dryRun) service = await this.waitForOthers(app, service, options);
+    if (!options.dryRun) {
+      service = await this.waitForOthers(app, service, options);
+      await this.settle(app, service);
+    }
+    // Events from before the update belong to earlier releases.
+    const since = new Date(this.now() - 5_000);
     const described = await clients.ecs.send(
       new DescribeTaskDefinitionCommand({
         taskDefinition: service.taskDefinition,
@@ -254,7 +338,6 @@ export class AwsTarget implements Target {
         ...base,
         release: "(dry run)",
         previous: service.taskDefinition ?? "",
-        secondsToTraffic: 0,
         seconds: elapsed(),
         dryRun: true,
       };
@@ -287,23 +370,22 @@ export class AwsTarget implements Target {
       throw new DeployError(
         `ECS updated the service to ${taskDefinition} but reports no deployment of it.`,
         {
-          hint: `Follow the service with \`deploy-kit status ${app.name} --env ${this.#deps.environment.name}\`.`,
+          hint: `Follow the service with \`deploy-kit status ${app.name} ${this.envFlag}\`; the next deploy-kit command records what runs.`,
         },
       );
     updated(`${deployment.id}${firstRelease ? `, desired count ${app.desiredCount}` : ""}`);
+    const started = {
+      ...base,
+      release: taskDefinition,
+      ...(service.taskDefinition ? { previous: service.taskDefinition } : {}),
+      deployment: deployment.id,
+    };
 
     if (options.wait === false) {
       reporter.info(
-        `not waiting: follow it with \`deploy-kit status ${app.name} --env ${this.#deps.environment.name}\``,
+        `not waiting: ECS rolls ${deployment.id} out on its own. Once it completes, the next deploy-kit command for ${app.name} (or \`deploy-kit reconcile ${app.name} ${this.envFlag}\`) records its image; until then rollback does not count it. Follow it with \`deploy-kit status ${app.name} ${this.envFlag}\``,
       );
-      return {
-        ...base,
-        release: taskDefinition,
-        ...(service.taskDefinition ? { previous: service.taskDefinition } : {}),
-        deployment: deployment.id,
-        secondsToTraffic: 0,
-        seconds: elapsed(),
-      };
+      return { ...started, waited: false, seconds: elapsed() };
     }
 
     const waiting = reporter.step(
@@ -323,7 +405,7 @@ export class AwsTarget implements Target {
         clients,
         ...this.watchTiming(),
         onProgress: (progress) => {
-          if (trafficAt === undefined && progress.running > 0) trafficAt = now();
+          if (trafficAt === undefined && progress.running > 0) trafficAt = this.now();
           reporter.info(progressLine(progress));
         },
         onEvent: (event) =>
@@ -333,6 +415,7 @@ export class AwsTarget implements Target {
 
     if (outcome.kind === "completed") {
       waiting("completed");
+      // First what CloudFormation reads (the image parameter), then the history.
       await clients.ssm.send(
         new PutParameterCommand({
           Name: names.imageParameter,
@@ -341,8 +424,13 @@ export class AwsTarget implements Target {
           Overwrite: true,
         }),
       );
+      await markOutcome(clients, taskDefinition, "succeeded").catch((err: Error) =>
+        reporter.warn(
+          `could not mark ${taskDefinition} as succeeded (${err.message}); rollback counts it once \`deploy-kit reconcile ${app.name} ${this.envFlag}\` can`,
+        ),
+      );
       const digest = image.slice(image.indexOf("@") + 1);
-      const tag = await tagRelease(clients, names.repository, digest, new Date(now())).catch(
+      const tag = await tagRelease(clients, names.repository, digest, new Date(this.now())).catch(
         (err: Error) => {
           reporter.warn(
             `could not add the release tag in ECR (${err.message}); the release itself succeeded`,
@@ -363,19 +451,21 @@ export class AwsTarget implements Target {
         ])}\n`,
       );
       return {
-        ...base,
-        release: taskDefinition,
-        ...(service.taskDefinition ? { previous: service.taskDefinition } : {}),
-        deployment: deployment.id,
+        ...started,
         ...(tag ? { releaseTag: tag } : {}),
-        secondsToTraffic: Number((((trafficAt ?? now()) - begin) / 1000).toFixed(2)),
+        secondsToTraffic: Number((((trafficAt ?? this.now()) - begin) / 1000).toFixed(2)),
         seconds,
       };
     }
 
     if (outcome.kind === "interrupted") {
       throw new InterruptedError(
-        `Interrupted while waiting for ${deployment.id}: the deployment goes on in AWS as ECS runs it (deploy-kit changed nothing more). Follow it with \`deploy-kit status ${app.name} --env ${this.#deps.environment.name}\`.`,
+        `Interrupted while waiting for ${deployment.id}: the deployment goes on in AWS as ECS runs it (deploy-kit changed nothing more). The next deploy-kit command for ${app.name} records what runs once it ends; follow it with \`deploy-kit status ${app.name} ${this.envFlag}\`.`,
+      );
+    }
+    if (outcome.kind === "failed") {
+      await markOutcome(clients, taskDefinition, "failed").catch((err: Error) =>
+        reporter.warn(`could not mark ${taskDefinition} as failed (${err.message})`),
       );
     }
     const diagnosis = await diagnose(clients, {
@@ -389,53 +479,82 @@ export class AwsTarget implements Target {
     const lines = formatDiagnosis(diagnosis);
     const why =
       outcome.kind === "timeout"
-        ? `did not complete within ${Math.round(options.timeoutMs / 1000)} s; ECS goes on with it as it is (deploy-kit changed nothing more)`
-        : `${outcome.reason}${outcome.rolledBack ? "; ECS put the previous revision back" : ""}`;
+        ? `did not complete within ${Math.round(options.timeoutMs / 1000)} s; ECS goes on with it as it is (deploy-kit changed nothing more, and the next deploy-kit command records what runs once it ends)`
+        : `${outcome.reason.replace(/[.\s]+$/, "")}${outcome.rolledBack ? "; ECS put the previous revision back" : ""}`;
     const message = `The release of ${app.name} ${input.tag} to ${this.#deps.environment.name} failed: ${why}.`;
     const hint = diagnosis.hints[0];
     this.#github.error(`${app.name}: release failed`, [message, ...lines].join("\n"));
     this.#github.summary(
       `### ${app.name}: release to ${this.#deps.environment.name} failed\n\n${message}\n\n\`\`\`\n${lines.join("\n")}\n\`\`\`\n`,
     );
+    // The diagnosis ends with every hint under "What to do"; the error's hint is the first one,
+    // so the details stop before that section rather than print it twice.
+    const whatToDo = lines.indexOf("What to do");
+    const details = hint && whatToDo > 0 ? trimBlank(lines.slice(0, whatToDo)) : lines;
+    const more =
+      diagnosis.hints.length > 1
+        ? ` (and ${diagnosis.hints.length - 1} more: \`deploy-kit diagnose ${app.name} ${this.envFlag}\`)`
+        : "";
     throw new DeployError(message, {
-      details: lines,
-      ...(hint ? { hint: `${hint.title}: ${hint.fix}` } : {}),
+      details,
+      ...(hint ? { hint: `${hint.title}: ${hint.fix}${more}` } : {}),
     });
+  }
+
+  /** Waits while the app's stack is being changed by CloudFormation (see stack.ts). */
+  private async waitForStackUpdate(
+    app: ResolvedApp,
+    options: Pick<ReleaseOptions, "timeoutMs" | "signal">,
+  ): Promise<void> {
+    const stack = this.names(app.name).stack;
+    let done: ((outcome?: string) => void) | undefined;
+    const waited = await waitForStack({
+      clients: this.#deps.clients,
+      stack,
+      timeoutMs: options.timeoutMs,
+      signal: options.signal,
+      sleep: this.#deps.sleep ?? ((ms) => pause(ms, options.signal)),
+      now: () => this.now(),
+      onWait: (status) => {
+        done = this.#deps.reporter.step(
+          `wait for stack ${stack}: it is ${status} (a \`cdk deploy\` is changing ${app.name}'s service); the release starts when it ends`,
+        );
+      },
+    });
+    done?.(`waited ${(waited / 1000).toFixed(0)} s`);
   }
 
   async status(apps: ResolvedApp[]): Promise<AppStatus[]> {
     await this.checkCredentials();
     const { clients } = this.#deps;
     const statuses: AppStatus[] = [];
-    const names = apps.map((app) => this.names(app.name).service);
     const services = new Map<string, Service>();
+    const wanted = apps.map((app) => this.names(app.name).service);
     // DescribeServices takes up to 10 services a call.
-    for (let i = 0; i < names.length; i += 10) {
-      const result = await clients.ecs.send(
-        new DescribeServicesCommand({ cluster: this.cluster, services: names.slice(i, i + 10) }),
-      );
-      for (const service of result.services ?? [])
+    for (let i = 0; i < wanted.length; i += 10) {
+      for (const service of await this.describeServices(wanted.slice(i, i + 10)))
         if (service.serviceName) services.set(service.serviceName, service);
     }
     for (const app of apps) {
-      const service = services.get(this.names(app.name).service);
+      const names = this.names(app.name);
+      const service = services.get(names.service);
       if (!service || service.status === "INACTIVE") {
         statuses.push({ app: app.name, url: app.url, state: "not deployed", history: [] });
         continue;
       }
+      await this.settle(app, service);
       const primary = service.deployments?.find((d) => d.status === "PRIMARY");
       const described = service.taskDefinition
-        ? await clients.ecs.send(
-            new DescribeTaskDefinitionCommand({
-              taskDefinition: service.taskDefinition,
-              include: ["TAGS"],
-            }),
-          )
+        ? await describeTaskDefinition(clients, service.taskDefinition)
         : undefined;
-      const container = described?.taskDefinition?.containerDefinitions?.find(
-        (c) => c.name === this.names(app.name).container,
-      );
-      const commit = described?.tags?.find((t) => t.key === RELEASE_TAGS.commit)?.value;
+      const image = imageOf(described, names.container);
+      const commit = tagOf(described, RELEASE_TAGS.commit);
+      const health = `${primary?.rolloutState?.toLowerCase() ?? "unknown"}, running ${service.runningCount ?? 0}/${service.desiredCount ?? 0}`;
+      if (!isReleasedImage(image, this.repositoryUri(app.name)) && !commit) {
+        // CloudFormation's first revision with its placeholder image, at 0 tasks.
+        statuses.push({ app: app.name, url: app.url, state: "not released", health, history: [] });
+        continue;
+      }
       const healthy =
         primary?.rolloutState === "COMPLETED" &&
         (service.runningCount ?? 0) >= (service.desiredCount ?? 0);
@@ -444,9 +563,9 @@ export class AwsTarget implements Target {
         url: app.url,
         state: healthy ? "running" : "unhealthy",
         release: service.taskDefinition?.split("/").pop() ?? "",
-        ...(container?.image ? { image: container.image } : {}),
+        ...(image ? { image } : {}),
         ...(commit ? { commit } : {}),
-        health: `${primary?.rolloutState?.toLowerCase() ?? "unknown"}, running ${service.runningCount ?? 0}/${service.desiredCount ?? 0}`,
+        health,
         ...(primary?.updatedAt ? { since: primary.updatedAt.toISOString() } : {}),
         history: [],
       });
@@ -454,70 +573,76 @@ export class AwsTarget implements Target {
     return statuses;
   }
 
-  /** The releases of an app that rollback can go back to, newest first. */
+  /** The app's releases, newest first, each with its outcome; what runs is `current`. */
   async releases(app: ResolvedApp, limit = 20): Promise<ReleaseRecord[]> {
     await this.checkCredentials();
-    const { clients } = this.#deps;
-    const names = this.names(app.name);
     const service = await this.describeService(app.name);
-    const listed = await clients.ecs.send(
-      new ListTaskDefinitionsCommand({
-        familyPrefix: names.taskFamily,
-        sort: "DESC",
-        maxResults: limit,
-      }),
+    await this.settle(app, service);
+    const running = await this.runningImage(app, service);
+    return listReleases(this.#deps.clients, this.names(app.name), running, limit);
+  }
+
+  private async runningImage(app: ResolvedApp, service: Service): Promise<string | undefined> {
+    const serving = servingTaskDefinition(service).taskDefinition;
+    if (!serving) return undefined;
+    return imageOf(
+      await describeTaskDefinition(this.#deps.clients, serving),
+      this.names(app.name).container,
     );
-    const records: ReleaseRecord[] = [];
-    for (const arn of listed.taskDefinitionArns ?? []) {
-      const described = await withThrottlingRetry(() =>
-        clients.ecs.send(
-          new DescribeTaskDefinitionCommand({ taskDefinition: arn, include: ["TAGS"] }),
-        ),
-      );
-      const definition = described.taskDefinition;
-      const tag = (key: string) => described.tags?.find((t) => t.key === key)?.value ?? "";
-      if (!definition || !tag(RELEASE_TAGS.commit)) continue; // not a release (e.g. CDK's first revision)
-      records.push({
-        revision: definition.revision ?? 0,
-        taskDefinition: arn,
-        image:
-          definition.containerDefinitions?.find((c) => c.name === names.container)?.image ?? "",
-        commit: tag(RELEASE_TAGS.commit),
-        tag: tag(RELEASE_TAGS.tag),
-        version: tag(RELEASE_TAGS.version),
-        registeredAt: definition.registeredAt?.toISOString() ?? "",
-        current: arn === service.taskDefinition,
-      });
-    }
-    return records;
   }
 
   async rollbackTarget(app: ResolvedApp, to: string | undefined): Promise<ReleaseInput> {
-    const records = await this.releases(app);
-    const current = records.find((record) => record.current);
-    const older = records.filter((record) => !record.current);
-    const match = to
-      ? older.find(
-          (r) =>
-            r.commit.startsWith(to) ||
-            r.tag.startsWith(to) ||
-            String(r.revision) === to.replace(/^(rev|revision)?/, ""),
-        )
-      : older.find(
-          (r) => r.image !== current?.image && (!current || r.revision < current.revision),
-        );
-    if (!match) {
-      const known = older.map((r) => `${r.tag} (revision ${r.revision})`).join(", ") || "none";
-      throw new DeployError(
-        to
-          ? `No earlier release of ${app.name} matches "${to}".`
-          : `There is no earlier release of ${app.name} to roll back to.`,
-        {
-          hint: `Releases: ${known}. \`deploy-kit releases ${app.name} --env ${this.#deps.environment.name}\` lists them.`,
-        },
-      );
+    await this.checkCredentials();
+    const service = await this.describeService(app.name);
+    await this.settle(app, service);
+    const running = await this.runningImage(app, service);
+    const records = await listReleases(this.#deps.clients, this.names(app.name), running);
+    const choice = chooseRollback(records, running, to);
+    if (choice.kind === "none") {
+      const succeeded = records.filter((r) => r.outcome === "succeeded" && !r.current);
+      const known =
+        succeeded.map((r) => `${r.tag} (revision ${r.revision})`).join(", ") ||
+        "none that succeeded";
+      throw new DeployError(choice.reason, {
+        hint: `Earlier releases that succeeded: ${known}. \`deploy-kit releases ${app.name} ${this.envFlag}\` lists every release with its outcome.`,
+      });
     }
-    return { app, image: match.image, commit: match.commit, tag: match.tag };
+    const { record } = choice;
+    return { app, image: record.image, commit: record.commit, tag: record.tag };
+  }
+
+  /**
+   * `deploy-kit reconcile`: for each app, waits for a deployment in progress (when `wait`), then
+   * records what runs. The infra workflow runs it before `cdk deploy`, so that CloudFormation
+   * reads the image that runs, whatever way the last release ended.
+   */
+  async reconcileApps(
+    apps: ResolvedApp[],
+    options: { wait: boolean; timeoutMs: number; signal: AbortSignal },
+  ): Promise<ReconcileReport[]> {
+    await this.checkCredentials();
+    const reports: ReconcileReport[] = [];
+    for (const app of apps) {
+      const [found] = (await this.describeServices([this.names(app.name).service])).filter(
+        (s) => s.status !== "INACTIVE",
+      );
+      if (!found) {
+        reports.push({ app: app.name, state: "not deployed" });
+        continue;
+      }
+      const service = options.wait ? await this.waitForOthers(app, found, options) : found;
+      const result = await this.settle(app, service);
+      if (!result) throw new DeployError(`Could not record what ${app.name} runs.`);
+      const state: ReconcileReport["state"] = result.inProgress
+        ? "in progress"
+        : !result.image
+          ? "not released"
+          : result.recordedOver !== undefined || result.confirmed
+            ? "recorded"
+            : "up to date";
+      reports.push({ app: app.name, state, ...result });
+    }
+    return reports;
   }
 
   /** On-demand diagnosis of an app's service (`deploy-kit diagnose`). */
@@ -538,3 +663,15 @@ export class AwsTarget implements Target {
     );
   }
 }
+
+/** Lines without blank ones at either end. */
+function trimBlank(lines: string[]): string[] {
+  let start = 0;
+  let end = lines.length;
+  while (start < end && !lines[start]?.trim()) start++;
+  while (end > start && !lines[end - 1]?.trim()) end--;
+  return lines.slice(start, end);
+}
+
+const pause = (ms: number, signal?: AbortSignal) =>
+  delay(ms, undefined, signal ? { signal } : {}).catch(() => undefined);

@@ -24,6 +24,30 @@ export interface AwsClients {
   sts: STSClient;
 }
 
+/** The first Node.js major the AWS SDK for JavaScript supports after January 2027. */
+const SDK_NODE_MAJOR = 22;
+
+/**
+ * On Node.js below 22 the SDK prints a seven-line deprecation warning through
+ * process.emitWarning, on every run and in the middle of `--json` output's stream. deploy-kit
+ * keeps running on Node.js 20 (the tooling supports >=20.19; the images run 24), so it turns the
+ * SDK's warning off (its documented AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED) and returns
+ * the one line to show instead, or undefined on a supported Node.js or when the user already chose.
+ */
+export function quietNodeSupportWarning(
+  env: Record<string, string | undefined> = process.env,
+  version: string = process.version,
+): string | undefined {
+  const major = Number.parseInt(version.replace(/^v/, ""), 10);
+  if (
+    !(major < SDK_NODE_MAJOR) ||
+    env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED !== undefined
+  )
+    return undefined;
+  env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
+  return `Node.js ${version}: AWS SDK releases after January 2027 need Node.js ${SDK_NODE_MAJOR} or later (this deploy-kit works on ${version}; \`nvm use\` picks the repository's Node.js 24)`;
+}
+
 export function createAwsClients(region: string): AwsClients {
   // "adaptive" retries back off on throttling client-side too, which keeps a long wait far from
   // the account's API rate limits.

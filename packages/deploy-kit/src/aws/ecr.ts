@@ -21,11 +21,15 @@ function errorName(err: unknown): string {
   return (err as { name?: string })?.name ?? "";
 }
 
-/** The digest of `repository:tag` in ECR, or undefined when the tag is not there. */
+/**
+ * The digest of `repository:tag` in ECR, or undefined when the tag is not there. `platformStack`
+ * names the stack that creates the repository, for the error when it is missing.
+ */
 export async function ecrDigest(
   clients: AwsClients,
   repository: string,
   tag: string,
+  platformStack: string,
 ): Promise<string | undefined> {
   try {
     const found = await clients.ecr.send(
@@ -36,7 +40,7 @@ export async function ecrDigest(
     if (errorName(err) === "ImageNotFoundException") return undefined;
     if (errorName(err) === "RepositoryNotFoundException") {
       throw new DeployError(`The ECR repository ${repository} does not exist.`, {
-        hint: "Deploy the environment's platform stack first: `npx cdk deploy <project>-<env>-platform` in packages/infra.",
+        hint: `Deploy the environment's platform stack first: \`npx cdk deploy ${platformStack}\` in packages/infra.`,
       });
     }
     throw err;
@@ -50,6 +54,8 @@ export interface EcrPushInput {
   docker: Docker;
   registry: string;
   repository: string;
+  /** The stack that creates the repository, for the error when it is missing. */
+  platformStack: string;
   localImage: string;
   tag: string;
 }
@@ -64,7 +70,7 @@ export async function pushToEcr(
   input: EcrPushInput,
 ): Promise<{ ref: string; digest: string; skipped: boolean }> {
   const ref = `${input.registry}/${input.repository}:${input.tag}`;
-  const existing = await ecrDigest(input.clients, input.repository, input.tag);
+  const existing = await ecrDigest(input.clients, input.repository, input.tag, input.platformStack);
   if (existing) return { ref, digest: existing, skipped: true };
   if (!(await input.docker.imageInspect(input.localImage))) {
     throw noImageToPush(input.app, input.localImage);

@@ -46,6 +46,8 @@ export const RELEASE_TAGS = {
   commit: "deploy-kit:commit",
   version: "deploy-kit:version",
   tag: "deploy-kit:tag",
+  /** Added once the release's outcome is known: `succeeded` or `failed` (see aws/history.ts). */
+  outcome: "deploy-kit:outcome",
 } as const;
 
 function setEnv(container: ContainerDefinition, name: string, value: string): ContainerDefinition {

@@ -1,4 +1,4 @@
-import { DeployError, EXIT, InterruptedError, UsageError } from "../errors.js";
+import { DeployError, EXIT, explainAwsError, InterruptedError, UsageError } from "../errors.js";
 import { createReporter, type Reporter } from "../output.js";
 import { type CommandName, type GlobalOptions, parseArgv } from "./parse.js";
 
@@ -27,6 +27,7 @@ const LOADERS: Record<CommandName, () => Promise<CommandModule>> = {
   rollback: () => import("../commands/rollback.js"),
   releases: () => import("../commands/releases.js"),
   diagnose: () => import("../commands/diagnose.js"),
+  reconcile: () => import("../commands/reconcile.js"),
   down: () => import("../commands/down.js"),
 };
 
@@ -95,7 +96,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     const err =
       io.signal.aborted && !(caught instanceof InterruptedError)
         ? new InterruptedError(`Interrupted: ${(caught as Error)?.message ?? String(caught)}`)
-        : caught;
+        : caught instanceof DeployError || caught instanceof UsageError
+          ? caught
+          : (explainAwsError(caught, io.env) ?? caught);
     const { kind, exitCode } = classify(err);
     const error = err as Error & { hint?: string; details?: readonly string[] };
     const message =

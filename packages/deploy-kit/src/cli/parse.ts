@@ -10,6 +10,7 @@ export const COMMANDS = [
   "rollback",
   "releases",
   "diagnose",
+  "reconcile",
   "down",
 ] as const;
 export type CommandName = (typeof COMMANDS)[number];
@@ -55,6 +56,8 @@ Commands:
   rollback <app>          release the previous release again (or --to <commit|release>)
   releases <app>          the releases rollback can go back to (commit, image, revision, when)
   diagnose <app>          why the app's service is failing: tasks, events, health, logs, hints
+  reconcile [app...]      record the image that runs (after --no-wait, a timeout or Ctrl-C);
+                          waits for a deployment in progress first (aws; CI runs it before cdk deploy)
   down                    remove every container and network deploy-kit made (local only)
 
 With no app, commands act on every app; run inside apps/<name>, on that app.
@@ -65,7 +68,7 @@ Options:
       --dry-run           show what would happen and change nothing
       --json              print one machine-readable result on stdout
       --timeout <time>    how long a release may take, e.g. 90s or 15m [local 2m, aws 15m]
-      --no-wait           return once the release has started (aws)
+      --no-wait           return once the release has started (aws); reconcile: do not wait
       --to <ref>          rollback target: a commit (or its prefix) or a release id
       --config <file>     platform config file [<repository root>/platform.config.json]
       --archive <file>    build: also save the image to <file>; push, release, deploy: take

@@ -60,14 +60,26 @@ export async function openAwsApp(
   command: string,
   locally: string,
 ): Promise<{ app: ResolvedApp; target: AwsTarget }> {
-  const project = openProject(context);
+  const { project, target } = await openAwsApps(context, deps, command, locally);
   const [app] = project.apps;
   if (!app) throw new Error(`${command} needs an app`);
+  return { app, target };
+}
+
+/** Like openAwsApp, for a command that takes any number of apps (none: every app). */
+export async function openAwsApps(
+  context: CommandContext,
+  deps: CommandDeps,
+  command: string,
+  locally: string,
+): Promise<{ project: Project; target: AwsTarget }> {
+  const project = openProject(context);
+  const [app] = project.apps;
   if (project.environment.kind !== "aws") {
     const aws = awsEnvironmentNames(project.loaded.platform);
     throw new DeployError(`${command} reads AWS, not the local environment; ${locally}`, {
       hint: aws.length
-        ? `Pass the AWS environment to read, e.g. \`deploy-kit ${command} ${app.name} --env ${aws[0]}\` (AWS environments: ${aws.join(", ")}).`
+        ? `Pass the AWS environment, e.g. \`deploy-kit ${command}${app ? ` ${app.name}` : ""} --env ${aws[0]}\` (AWS environments: ${aws.join(", ")}).`
         : "Add an AWS environment under `environments` in platform.config.json first.",
       exitCode: EXIT.usage,
     });
@@ -75,5 +87,5 @@ export async function openAwsApp(
   const docker = deps.docker ?? new DockerCli(context.env);
   // createTarget makes an AwsTarget for an AWS environment.
   const target = (await targetOf(project, context, deps, docker)) as AwsTarget;
-  return { app, target };
+  return { project, target };
 }

@@ -31,7 +31,13 @@ export async function pushApps(
   const toEcr =
     environment.kind === "aws" && (await import("../aws/ecr.js")).isEcr(environment.registry);
   const pushed = toEcr
-    ? await pushAppsToEcr(context, project, docker, images, await awsClientsFor(project, aws))
+    ? await pushAppsToEcr(
+        context,
+        project,
+        docker,
+        images,
+        await awsClientsFor(project, aws, context.reporter),
+      )
     : await pushAppsToRegistry(context, project, docker, images);
   for (const p of pushed) if (p.digest) context.reporter.result(`${p.app}: ${p.ref}@${p.digest}`);
   return pushed;
@@ -105,7 +111,8 @@ async function pushAppsToEcr(
       context.signal,
       `stopped before pushing ${app}; images pushed so far stay in ECR.`,
     );
-    const repository = awsNames(project.name, project.environment.name).app(app).repository;
+    const names = awsNames(project.name, project.environment.name);
+    const repository = names.app(app).repository;
     const tag = image.slice(image.lastIndexOf(":") + 1);
     const ref = `${project.environment.registry}/${repository}:${tag}`;
     const done = reporter.step(`push ${app} → ${ref}`);
@@ -120,6 +127,7 @@ async function pushAppsToEcr(
       docker,
       registry: project.environment.registry,
       repository,
+      platformStack: names.platformStack,
       localImage: image,
       tag,
     });

@@ -36,7 +36,9 @@ export async function releaseApps(
     context.reporter.result(
       r.dryRun
         ? `${r.app}: would release ${r.tag} at ${r.url}`
-        : `${r.app}: ${r.url}  (${r.tag}, traffic after ${r.secondsToTraffic.toFixed(1)}s)`,
+        : r.secondsToTraffic === undefined
+          ? `${r.app}: ${r.url}  (${r.tag}, started, not waited for)`
+          : `${r.app}: ${r.url}  (${r.tag}, traffic after ${r.secondsToTraffic.toFixed(1)}s)`,
     );
   }
   return results;

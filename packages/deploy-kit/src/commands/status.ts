@@ -14,8 +14,8 @@ export async function run(context: CommandContext, deps: CommandDeps = {}) {
   const apps = await target.status(project.apps);
   for (const app of apps) {
     context.reporter.result(
-      app.state === "not deployed"
-        ? `${app.app.padEnd(10)} not deployed        ${app.url}`
+      app.state === "not deployed" || app.state === "not released"
+        ? `${app.app.padEnd(10)} ${app.state.padEnd(20)} ${app.url}`
         : `${app.app.padEnd(10)} ${(app.health ?? "").padEnd(20)} ${app.url}  ${app.commit?.slice(0, 12) ?? ""}  ${app.image ?? ""}  since ${since(app.since)}`,
     );
   }

@@ -18,10 +18,16 @@ export interface TargetDeps {
 }
 
 /** The AWS clients for the project's (AWS) environment, made on first use. */
-export async function awsClientsFor(project: Project, given?: AwsClients): Promise<AwsClients> {
+export async function awsClientsFor(
+  project: Project,
+  given: AwsClients | undefined,
+  reporter: Reporter,
+): Promise<AwsClients> {
   if (given) return given;
   if (project.environment.kind !== "aws") throw new Error("AWS clients for a local environment");
-  const { createAwsClients } = await import("../aws/clients.js");
+  const { createAwsClients, quietNodeSupportWarning } = await import("../aws/clients.js");
+  const notice = quietNodeSupportWarning();
+  if (notice) reporter.notice(notice);
   return createAwsClients(project.environment.region);
 }
 
@@ -34,7 +40,7 @@ export async function createTarget(project: Project, deps: TargetDeps): Promise<
   }
   const { AwsTarget } = await import("../aws/aws-target.js");
   return new AwsTarget({
-    clients: await awsClientsFor(project, deps.aws),
+    clients: await awsClientsFor(project, deps.aws, deps.reporter),
     project: project.name,
     environment,
     reporter: deps.reporter,

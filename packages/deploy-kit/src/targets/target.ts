@@ -26,8 +26,13 @@ export interface ReleaseResult {
   release: string;
   /** The release that served before, if any. */
   previous?: string;
-  /** From the start of the release to the moment traffic went to the new release. */
-  secondsToTraffic: number;
+  /**
+   * From the start of the release to the moment traffic went to the new release; absent when
+   * the release was not waited for (`--no-wait`) or was a dry run.
+   */
+  secondsToTraffic?: number;
+  /** false: started and not waited for (`--no-wait`); its outcome is not known yet. */
+  waited?: false;
   seconds: number;
   dryRun?: boolean;
   /** AWS: the ECS deployment this release created. */
@@ -39,7 +44,8 @@ export interface ReleaseResult {
 export interface AppStatus {
   app: string;
   url: string;
-  state: "running" | "unhealthy" | "not deployed";
+  /** "not released": the service exists (AWS) but no release has run in it yet. */
+  state: "running" | "unhealthy" | "not released" | "not deployed";
   release?: string;
   image?: string;
   commit?: string;

@@ -7,6 +7,7 @@ import {
   DescribeTaskDefinitionCommand,
   ListTaskDefinitionsCommand,
   RegisterTaskDefinitionCommand,
+  TagResourceCommand,
   UpdateServiceCommand,
 } from "@aws-sdk/client-ecs";
 import { DescribeTargetHealthCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
@@ -208,10 +209,14 @@ describe("AwsTarget.release", () => {
       .catch((err) => err);
     expect(error).toBeInstanceOf(DeployError);
     expect(error.message).toBe(
-      "The release of api 222222222222 to prod failed: ECS deployment circuit breaker: tasks failed to start.; ECS put the previous revision back.",
+      "The release of api 222222222222 to prod failed: ECS deployment circuit breaker: tasks failed to start; ECS put the previous revision back.",
     );
     expect(error.exitCode).toBe(1);
     expect(ssm.commandCalls(PutParameterCommand)).toHaveLength(0);
+    // The revision is marked failed, so that rollback never goes to it.
+    expect(ecs.commandCalls(TagResourceCommand).map((c) => c.args[0].input)).toEqual([
+      { resourceArn: td(8), tags: [{ key: "deploy-kit:outcome", value: "failed" }] },
+    ]);
   });
 
   it("fails after --timeout, leaving the deployment to ECS", async () => {
@@ -222,7 +227,7 @@ describe("AwsTarget.release", () => {
       .catch((err) => err);
     expect(error).toBeInstanceOf(DeployError);
     expect(error.message).toMatch(
-      /did not complete within 120 s; ECS goes on with it as it is \(deploy-kit changed nothing more\)/,
+      /did not complete within 120 s; ECS goes on with it as it is \(deploy-kit changed nothing more, and the next deploy-kit command records what runs once it ends\)/,
     );
     expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(1);
     // About 4 to 8 DescribeServices a minute while waiting: far from throttling.
@@ -295,12 +300,18 @@ describe("AwsTarget.release", () => {
     );
   });
 
-  it("--no-wait returns once the service is updated", async () => {
+  it("--no-wait returns once the service is updated, without a time to traffic", async () => {
     mockHappyPath();
     ecs.on(DescribeServicesCommand).resolves({ services: [steady] });
-    const result = await target().target.release(input, { ...options(), wait: false });
+    const { target: t, reporter } = target();
+    const result = await t.release(input, { ...options(), wait: false });
     expect(result.deployment).toBe(NEW);
+    expect(result.waited).toBe(false);
+    expect(result.secondsToTraffic).toBeUndefined();
     expect(ssm.commandCalls(PutParameterCommand)).toHaveLength(0);
+    expect(reporter.lines.join("\n")).toMatch(
+      /not waiting: .* the next deploy-kit command for api \(or `deploy-kit reconcile api --env prod`\) records its image/,
+    );
   });
 
   it("Ctrl-C while waiting leaves the deployment to ECS and says so", async () => {
@@ -382,7 +393,7 @@ describe("credentials", () => {
 
 describe("releases and rollback", () => {
   function mockHistory() {
-    sts.on(GetCallerIdentityCommand).resolves({ Account: ACCOUNT });
+    mockHappyPath();
     ecs.on(DescribeServicesCommand).resolves({
       services: [
         service([{ id: NEW, status: "PRIMARY", taskDefinition: td(8), rolloutState: "COMPLETED" }]),
@@ -401,6 +412,7 @@ describe("releases and rollback", () => {
             { key: "deploy-kit:commit", value: digit.repeat(40) },
             { key: "deploy-kit:tag", value: digit.repeat(12) },
             { key: "deploy-kit:version", value: "0.1.0" },
+            { key: "deploy-kit:outcome", value: "succeeded" },
           ]
         : [],
     });
@@ -438,9 +450,7 @@ describe("releases and rollback", () => {
     });
     expect(await t.rollbackTarget(app, "6666")).toMatchObject({ commit: "6".repeat(40) });
     expect(await t.rollbackTarget(app, "6")).toMatchObject({ commit: "6".repeat(40) });
-    await expect(t.rollbackTarget(app, "abc")).rejects.toThrow(
-      /No earlier release of api matches "abc"/,
-    );
+    await expect(t.rollbackTarget(app, "abc")).rejects.toThrow(/No release matches "abc"/);
   });
 
   it("a rollback is a release of the old image: pinned, waited for, recorded", async () => {
@@ -451,7 +461,7 @@ describe("releases and rollback", () => {
     answerDescribeServices(steady, done);
     await t.release(back, options());
     expect(ecr.commandCalls(DescribeImagesCommand)).toHaveLength(0);
-    expect(ssm.commandCalls(PutParameterCommand)[0]?.args[0].input.Value).toBe(
+    expect(ssm.commandCalls(PutParameterCommand).at(-1)?.args[0].input.Value).toBe(
       `${REPO_URI}@sha256:${"7".repeat(64)}`,
     );
   });
@@ -459,7 +469,7 @@ describe("releases and rollback", () => {
 
 describe("status", () => {
   it("reports image, commit, revision, desired/running, rollout state and when", async () => {
-    sts.on(GetCallerIdentityCommand).resolves({ Account: ACCOUNT });
+    mockHappyPath();
     ecs.on(DescribeServicesCommand).resolves({ services: [done] });
     ecs.on(DescribeTaskDefinitionCommand).resolves({
       taskDefinition: apiTaskDefinition(8, `${REPO_URI}@${DIGEST}`),

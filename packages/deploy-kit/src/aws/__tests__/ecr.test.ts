@@ -41,6 +41,7 @@ const push = (docker: Docker, localImage = "platform/api:abc") =>
     docker,
     registry: REGISTRY,
     repository: "platform/prod/api",
+    platformStack: "platform-prod-platform",
     localImage,
     tag: "abc",
   });

@@ -66,6 +66,9 @@ describe("renderTaskDefinition", () => {
       `+ tags[3].value: "0.2.0"`,
       `- tags[4].value: "111111111111"`,
       `+ tags[4].value: "222222222222"`,
+      // A new revision's outcome is not known yet: the current one's is not copied.
+      `- tags[5].key: "deploy-kit:outcome"`,
+      `- tags[5].value: "succeeded"`,
     ]);
   });
 

@@ -125,6 +125,15 @@ describe("main", () => {
       "unexpected",
       /Unexpected error: x is undefined/,
     ],
+    [
+      // Was "Unexpected error: connect ECONNREFUSED ..." with no hint.
+      "an AWS endpoint that refuses connections",
+      ["status", "--env", "prod"],
+      Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:4566"), { code: "ECONNREFUSED" }),
+      1,
+      "failed",
+      /Cannot reach AWS's public endpoint for the region: connect ECONNREFUSED 127\.0\.0\.1:4566\./,
+    ],
   ])("%s exits %#", async (_name, argv, error, code, kind, message) => {
     const t = io(error ? fail(error) : undefined);
     expect(await main([...argv, "--json"], t.io)).toBe(code);

@@ -52,6 +52,18 @@ describe("parseArgv", () => {
       { command: "release", apps: ["api"], options: { ...defaults, env: "prod", wait: false } },
     ],
     [
+      ["reconcile", "--env", "prod"],
+      { command: "reconcile", apps: [], options: { ...defaults, env: "prod" } },
+    ],
+    [
+      ["reconcile", "api", "web", "--env", "prod", "--no-wait", "--timeout", "20m"],
+      {
+        command: "reconcile",
+        apps: ["api", "web"],
+        options: { ...defaults, env: "prod", wait: false, timeoutMs: 1_200_000 },
+      },
+    ],
+    [
       ["releases", "api", "--env", "prod"],
       { command: "releases", apps: ["api"], options: { ...defaults, env: "prod" } },
     ],
@@ -103,7 +115,7 @@ describe("parseArgv", () => {
   it.each([
     [
       ["ship"],
-      /Unknown command "ship". Commands: build, push, release, deploy, status, rollback, releases, diagnose, down/,
+      /Unknown command "ship". Commands: build, push, release, deploy, status, rollback, releases, diagnose, reconcile, down/,
     ],
     [["deploy", "--envv", "x"], /Unknown option '--envv'.*deploy-kit --help/],
     [["deploy", "--env"], /--env.*argument missing|argument/],
