@@ -1,16 +1,7 @@
+import { captureOutput } from "@repo/test-kit/capture";
 import { describe, expect, it } from "vitest";
 import { createReporter } from "../../output.js";
 import { quietNodeSupportWarning } from "../clients.js";
-
-function sink() {
-  let text = "";
-  return {
-    stream: {
-      write: (chunk: string) => ((text += chunk), true),
-    } as unknown as NodeJS.WritableStream,
-    text: () => text,
-  };
-}
 
 describe("the AWS SDK's Node.js support warning", () => {
   it("on Node.js 20: turns the SDK's seven lines off and gives one line instead", () => {
@@ -35,13 +26,12 @@ describe("the AWS SDK's Node.js support warning", () => {
 
   it("the notice is printed once, and never with --json", () => {
     for (const json of [false, true]) {
-      const err = sink();
-      const out = sink();
-      const reporter = createReporter({ json, stream: err.stream, out: out.stream });
+      const output = captureOutput();
+      const reporter = createReporter({ json, stream: output.stderr, out: output.stdout });
       reporter.notice("Node.js v20: one line");
       reporter.notice("Node.js v20: one line");
-      expect(err.text()).toBe(json ? "" : "! Node.js v20: one line\n");
-      expect(out.text()).toBe("");
+      expect(output.err).toBe(json ? "" : "! Node.js v20: one line\n");
+      expect(output.out).toBe("");
     }
   });
 });
