@@ -176,6 +176,12 @@ export class PlatformStack extends cdk.Stack {
         infraRoleName: names.infraRole,
         diffRoleName: names.infraDiffRole,
         stackNames,
+        releaseRecords: {
+          clusterName: names.cluster,
+          taskFamilies: appList.map((app) => names.app(app.name).taskFamily),
+          repositories: all.map((registry) => registry.repository),
+          imageParameters: all.map((registry) => registry.imageParameter),
+        },
       });
     } else {
       this.deployRole = undefined;

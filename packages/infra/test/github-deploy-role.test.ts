@@ -244,9 +244,22 @@ describe("GitHubDeployRole in the platform stack", () => {
     });
   });
 
-  test("stack events and logs of this environment only", () => {
-    expect(bySid.get("StackEvents")).toMatchObject({
-      Action: "cloudformation:DescribeStackEvents",
+  test("a release's outcome is tagged on its revision: that one tag key, the apps' families only", () => {
+    expect(bySid.get("MarkReleaseOutcome")).toEqual({
+      Sid: "MarkReleaseOutcome",
+      Effect: "Allow",
+      Action: "ecs:TagResource",
+      Resource: [
+        `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/platform-staging-api:*`,
+        `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/platform-staging-web:*`,
+      ],
+      Condition: { "ForAllValues:StringEquals": { "aws:TagKeys": ["deploy-kit:outcome"] } },
+    });
+  });
+
+  test("stack status and logs of this environment only", () => {
+    expect(bySid.get("StackStatus")).toMatchObject({
+      Action: "cloudformation:DescribeStacks",
       Resource: [
         `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/platform-staging-app-api/*`,
         `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/platform-staging-app-web/*`,
@@ -270,13 +283,14 @@ describe("GitHubDeployRole in the platform stack", () => {
       "ImageParameters",
       "RegisterTaskDefinition",
       "TagTaskDefinitionOnRegister",
+      "MarkReleaseOutcome",
       "ReadTaskDefinitions",
       "EcsCluster",
       "EcsDiagnostics",
       "EcsListTasks",
       "LoadBalancerDiagnostics",
       "AutoScalingDiagnostics",
-      "StackEvents",
+      "StackStatus",
       "AppLogs",
     ]);
     const star = [...bySid.values()].filter(

@@ -1,5 +1,7 @@
 import * as cdk from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
+import * as ecr from "aws-cdk-lib/aws-ecr";
+import * as ssm from "aws-cdk-lib/aws-ssm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { GitHubInfraRoles } from "../src/constructs/github-infra-roles.js";
 
@@ -17,6 +19,14 @@ function synth() {
     infraRoleName: "acme-prod-infra",
     diffRoleName: "acme-prod-infra-diff",
     stackNames: ["acme-prod-platform", "acme-prod-app-api"],
+    releaseRecords: {
+      clusterName: "acme-prod",
+      taskFamilies: ["acme-prod-api"],
+      repositories: [ecr.Repository.fromRepositoryName(stack, "Repo", "acme/prod/api")],
+      imageParameters: [
+        ssm.StringParameter.fromStringParameterName(stack, "Image", "/acme/prod/api/image"),
+      ],
+    },
   });
   return Template.fromStack(stack);
 }
@@ -54,7 +64,10 @@ describe("GitHubInfraRoles", () => {
       MaxSessionDuration: 3600,
     });
     const policies = template.findResources("AWS::IAM::Policy", {
-      Properties: { Roles: [{ Ref: Match.stringLikeRegexp("InfraRole") }] },
+      Properties: {
+        Roles: [{ Ref: Match.stringLikeRegexp("InfraRole") }],
+        PolicyName: Match.stringLikeRegexp("InfraRoleDefaultPolicy"),
+      },
     });
     const [policy] = Object.values(policies);
     expect(policy?.Properties.PolicyDocument.Statement).toEqual([
@@ -79,6 +92,37 @@ describe("GitHubInfraRoles", () => {
         })),
       },
     ]);
+  });
+
+  it("lets the infra role record what runs before cdk deploy, and nothing that changes a service", () => {
+    const policies = template.findResources("AWS::IAM::Policy", {
+      Properties: { PolicyName: Match.stringLikeRegexp("ReleaseRecordsPolicy") },
+    });
+    const [policy] = Object.values(policies);
+    expect(policy?.Properties.Roles).toEqual([{ Ref: expect.stringMatching(/InfraRole/) }]);
+    const statements = policy?.Properties.PolicyDocument.Statement as Array<{
+      Sid: string;
+      Action: string | string[];
+      Resource: unknown;
+      Condition?: unknown;
+    }>;
+    expect(statements.map((s) => [s.Sid, s.Action])).toEqual([
+      ["ReadServices", "ecs:DescribeServices"],
+      ["ReadTaskDefinitions", "ecs:DescribeTaskDefinition"],
+      ["MarkReleaseOutcome", "ecs:TagResource"],
+      ["RecordReleasedImage", ["ssm:GetParameter", "ssm:PutParameter"]],
+      ["TagReleasedImage", ["ecr:BatchGetImage", "ecr:PutImage"]],
+    ]);
+    expect(statements[0]?.Resource).toEqual({
+      "Fn::Join": [
+        "",
+        ["arn:", { Ref: "AWS::Partition" }, ":ecs:eu-west-1:222222222222:service/acme-prod/*"],
+      ],
+    });
+    expect(statements[2]?.Condition).toEqual({
+      "ForAllValues:StringEquals": { "aws:TagKeys": ["deploy-kit:outcome"] },
+    });
+    expect(JSON.stringify(statements)).not.toMatch(/UpdateService|RegisterTaskDefinition|PassRole/);
   });
 
   it("lets pull requests diff with the read-only lookup role and nothing more", () => {

@@ -209,8 +209,13 @@ export class GitHubDeployRole extends Construct {
           resources: families,
           conditions: { StringEquals: { "ecs:CreateAction": "RegisterTaskDefinition" } },
         }),
-        wildcardReason:
-          "the new revision's number is unknown before it is registered: the pattern covers the revisions of one app's task-definition family, for tag-on-create only",
+        wildcardReason: `${FAMILY_WILDCARD_REASON}, for tag-on-create only`,
+      },
+      {
+        // Once a release's outcome is known it is written on its revision (deploy-kit:outcome):
+        // rollback goes only to releases that succeeded. Only that tag key, only these families.
+        statement: releaseOutcomeStatement(families),
+        wildcardReason: FAMILY_WILDCARD_REASON,
       },
       {
         // Read the current revision to copy it with a new image, and list a family's revisions
@@ -297,10 +302,11 @@ export class GitHubDeployRole extends Construct {
           "Auto Scaling Describe* actions support no resource-level permission; they are read-only",
       },
       {
-        // Why an infrastructure deploy failed: events of this environment's stacks only.
+        // A release waits while the app's stack is *_IN_PROGRESS (a cdk deploy): the status of
+        // this environment's stacks only.
         statement: new iam.PolicyStatement({
-          sid: "StackEvents",
-          actions: ["cloudformation:DescribeStackEvents"],
+          sid: "StackStatus",
+          actions: ["cloudformation:DescribeStacks"],
           resources: stacks,
         }),
         wildcardReason:
@@ -325,20 +331,104 @@ export class GitHubDeployRole extends Construct {
 
     // cdk-nag AwsSolutions-IAM5 reports each wildcard resource as its own finding; acknowledge
     // exactly those of the statements above, on this policy only, with the statement's reason.
-    const acknowledged = new Map<string, string>();
-    for (const { statement, wildcardReason } of statements) {
-      for (const resource of statement.resources) {
-        const flat = flatten(stack.resolve(resource));
-        if (!flat.includes("*")) continue;
-        if (!wildcardReason) {
-          throw new Error(`internal: statement ${statement.sid} has a wildcard without a reason`);
-        }
-        acknowledged.set(`AwsSolutions-IAM5[Resource::${flat}]`, wildcardReason);
+    acknowledgeWildcards(this.policy, statements);
+  }
+}
+
+const FAMILY_WILDCARD_REASON =
+  "a revision's number is unknown before it is registered: the pattern covers the revisions of one app's task-definition family";
+
+/** The tag key deploy-kit writes on a release's revision once its outcome is known. */
+export const RELEASE_OUTCOME_TAG = "deploy-kit:outcome";
+
+function releaseOutcomeStatement(families: string[]): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: "MarkReleaseOutcome",
+    actions: ["ecs:TagResource"],
+    resources: families,
+    conditions: { "ForAllValues:StringEquals": { "aws:TagKeys": [RELEASE_OUTCOME_TAG] } },
+  });
+}
+
+export interface ReleaseRecordsProps {
+  readonly stack: cdk.Stack;
+  readonly clusterName: string;
+  readonly taskFamilies: readonly string[];
+  readonly repositories: readonly ecr.IRepository[];
+  readonly imageParameters: readonly ssm.IStringParameter[];
+}
+
+/**
+ * What `deploy-kit reconcile` needs, for a role that does not release: see which revision each
+ * service runs, record its image in the app's parameter, mark the release succeeded, and tag the
+ * image as released. The infra workflow runs it before `cdk deploy`, so that CloudFormation reads
+ * the image that runs. Returns each statement with the reason of its wildcard, if it has one.
+ */
+export function releaseRecordStatements(
+  props: ReleaseRecordsProps,
+): Array<{ statement: iam.PolicyStatement; wildcardReason?: string }> {
+  const arn = (service: string, resource: string, resourceName: string) =>
+    props.stack.formatArn({ service, resource, resourceName });
+  const families = props.taskFamilies.map((family) => arn("ecs", "task-definition", `${family}:*`));
+  return [
+    {
+      statement: new iam.PolicyStatement({
+        sid: "ReadServices",
+        actions: ["ecs:DescribeServices"],
+        resources: [arn("ecs", "service", `${props.clusterName}/*`)],
+      }),
+      wildcardReason: "the services of this cluster: the pattern covers this cluster's only",
+    },
+    {
+      statement: new iam.PolicyStatement({
+        sid: "ReadTaskDefinitions",
+        actions: ["ecs:DescribeTaskDefinition"],
+        resources: ["*"],
+      }),
+      wildcardReason:
+        "ecs:DescribeTaskDefinition supports no resource-level permission; it only reads task definitions",
+    },
+    { statement: releaseOutcomeStatement(families), wildcardReason: FAMILY_WILDCARD_REASON },
+    {
+      statement: new iam.PolicyStatement({
+        sid: "RecordReleasedImage",
+        actions: ["ssm:GetParameter", "ssm:PutParameter"],
+        resources: props.imageParameters.map((parameter) => parameter.parameterArn),
+      }),
+    },
+    {
+      // The release-<time> tag on the image found running: PutImage of the manifest it has.
+      statement: new iam.PolicyStatement({
+        sid: "TagReleasedImage",
+        actions: ["ecr:BatchGetImage", "ecr:PutImage"],
+        resources: props.repositories.map((repository) => repository.repositoryArn),
+      }),
+    },
+  ];
+}
+
+/**
+ * Acknowledges cdk-nag's AwsSolutions-IAM5 finding of each wildcard resource of `statements` on
+ * `policy`, with the statement's reason; a wildcard without a reason is a bug here.
+ */
+export function acknowledgeWildcards(
+  policy: Construct,
+  statements: ReadonlyArray<{ statement: iam.PolicyStatement; wildcardReason?: string }>,
+): void {
+  const stack = cdk.Stack.of(policy);
+  const acknowledged = new Map<string, string>();
+  for (const { statement, wildcardReason } of statements) {
+    for (const resource of statement.resources) {
+      const flat = flatten(stack.resolve(resource));
+      if (!flat.includes("*")) continue;
+      if (!wildcardReason) {
+        throw new Error(`internal: statement ${statement.sid} has a wildcard without a reason`);
       }
+      acknowledged.set(`AwsSolutions-IAM5[Resource::${flat}]`, wildcardReason);
     }
-    for (const [id, reason] of acknowledged) {
-      cdk.Validations.of(this.policy).acknowledge({ id, reason });
-    }
+  }
+  for (const [id, reason] of acknowledged) {
+    cdk.Validations.of(policy).acknowledge({ id, reason });
   }
 }
 

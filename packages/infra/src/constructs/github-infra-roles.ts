@@ -1,7 +1,14 @@
 import * as cdk from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import { Construct } from "constructs";
-import { flatten, type GitHubRepository, gitHubActionsPrincipal } from "./github-deploy-role.js";
+import {
+  acknowledgeWildcards,
+  flatten,
+  type GitHubRepository,
+  gitHubActionsPrincipal,
+  type ReleaseRecordsProps,
+  releaseRecordStatements,
+} from "./github-deploy-role.js";
 
 export interface GitHubInfraRolesProps {
   /** The repository whose workflows may run cdk. */
@@ -21,13 +28,22 @@ export interface GitHubInfraRolesProps {
    * @default "hnb659fds" (what `cdk bootstrap` uses unless told otherwise)
    */
   readonly bootstrapQualifier?: string;
+  /**
+   * The apps whose releases `deploy-kit reconcile` records before `cdk deploy` (so that
+   * CloudFormation reads the image that runs): the infra role may read their services and task
+   * definitions and write their image parameters, release outcome tags and image release tags.
+   *
+   * @default - the infra role records nothing (deploy-kit's commands still do, with the deploy role)
+   */
+  readonly releaseRecords?: Omit<ReleaseRecordsProps, "stack">;
 }
 
 /**
  * The two roles the infra workflow assumes through GitHub OIDC. Neither can change anything by
  * itself: CloudFormation changes go through the CDK bootstrap roles, which `cdk deploy` assumes.
  * - the infra role, for `cdk deploy` on main: trusted only by jobs in the environment's GitHub
- *   environment (so its approval rules apply), allowed to assume the bootstrap roles;
+ *   environment (so its approval rules apply), allowed to assume the bootstrap roles, and to
+ *   record what each app runs (`deploy-kit reconcile`, see `releaseRecords`) before it deploys;
  * - the diff role, for `cdk diff` on pull requests: trusted by pull-request jobs of this
  *   repository, allowed to assume only the bootstrap lookup role (read-only) and read the
  *   environment's stack templates.
@@ -63,6 +79,15 @@ export class GitHubInfraRoles extends Construct {
         ].map(bootstrapRole),
       }),
     );
+
+    if (props.releaseRecords) {
+      const statements = releaseRecordStatements({ ...props.releaseRecords, stack });
+      const policy = new iam.Policy(this, "ReleaseRecordsPolicy", {
+        roles: [this.infraRole],
+        statements: statements.map(({ statement }) => statement),
+      });
+      acknowledgeWildcards(policy, statements);
+    }
 
     this.diffRole = new iam.Role(this, "DiffRole", {
       roleName: props.diffRoleName,
