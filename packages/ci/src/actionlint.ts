@@ -48,9 +48,20 @@ export function withVersionTags(text: string): string {
   );
 }
 
+/**
+ * actionlint 1.7.7 predates `concurrency.queue` (GitHub, May 2026: `queue: max` keeps up to 100
+ * waiting jobs in a group instead of cancelling all but the newest), and reports it as an
+ * unknown key. For linting only, the line is blanked (line numbers stay right);
+ * workflow-properties.test.ts checks where it is used and that it is never combined with
+ * `cancel-in-progress: true`, which GitHub rejects.
+ */
+export function withoutConcurrencyQueue(text: string): string {
+  return text.replace(/^(\s+)queue:\s*(max|single)\s*$/gm, "");
+}
+
 /** actionlint's findings for one workflow file (`file` is only used in the messages). */
 export async function lintWorkflow(text: string, file: string): Promise<LintProblem[]> {
-  const results = await linter()(withVersionTags(text), file);
+  const results = await linter()(withoutConcurrencyQueue(withVersionTags(text)), file);
   return results
     .filter((result) => result.message)
     .map(({ line, column, message, kind }) => ({ file, line, column, message, kind }));

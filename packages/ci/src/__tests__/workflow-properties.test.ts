@@ -134,16 +134,43 @@ describe("releases", () => {
     expect(Object.keys(deploy.doc.jobs)).toEqual([releaseId]);
   });
 
-  it("one release per app and environment at a time, never cancelled", () => {
-    expect(release.concurrency).toEqual({
-      group: "deploy-${{ inputs.app }}-${{ inputs.environment }}",
+  it("a release and a cdk deploy of one environment never overlap: one group, queued in order, never cancelled", () => {
+    const serialized = {
+      group: "aws-${{ inputs.environment }}",
       "cancel-in-progress": false,
-    });
+      queue: "max",
+    };
+    expect(release.concurrency).toEqual(serialized);
     const infraDeploy = workflow("infra-deploy.yml").doc.jobs.deploy;
-    expect(infraDeploy.concurrency).toEqual({
-      group: "infra-${{ inputs.environment }}",
-      "cancel-in-progress": false,
-    });
+    expect(infraDeploy.concurrency).toEqual(serialized);
+  });
+
+  it("cdk deploy runs only after deploy-kit reconcile recorded what runs, with the same credentials", () => {
+    const steps: Array<{ name?: string; run?: string; uses?: string }> =
+      workflow("infra-deploy.yml").doc.jobs.deploy.steps;
+    const reconcile = steps.findIndex((step) =>
+      /deploy-kit reconcile --env "\$DEPLOY_ENV"/.test(step.run ?? ""),
+    );
+    const credentials = steps.findIndex((step) =>
+      (step.uses ?? "").startsWith("aws-actions/configure-aws-credentials@"),
+    );
+    const deploy = steps.findIndex((step) => /cdk deploy/.test(step.run ?? ""));
+    expect(credentials).toBeGreaterThanOrEqual(0);
+    expect(reconcile).toBeGreaterThan(credentials);
+    expect(deploy).toBeGreaterThan(reconcile);
+  });
+
+  it("no workflow combines queue: max with cancel-in-progress: true (GitHub rejects it)", () => {
+    const groups = [
+      ...workflows.map((w) => ({ where: w.name, concurrency: w.doc.concurrency })),
+      ...jobs.map((j) => ({ where: j.where, concurrency: j.job.concurrency })),
+    ].filter(({ concurrency }) => concurrency && typeof concurrency === "object");
+    const queued = groups.filter(({ concurrency }) => concurrency.queue === "max");
+    expect(queued.map(({ where }) => where)).toEqual([
+      "deploy.yml#release",
+      "infra-deploy.yml#deploy",
+    ]);
+    for (const { concurrency } of queued) expect(concurrency["cancel-in-progress"]).toBe(false);
   });
 
   it("runs in the GitHub environment, whose URL is the app's, as deploy-kit's release reports it", () => {
