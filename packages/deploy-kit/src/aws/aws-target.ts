@@ -150,8 +150,14 @@ export class AwsTarget implements Target {
     this.#checked = true;
   }
 
-  /** DescribeServices, with a missing cluster said in plain words. */
-  private async describeServices(services: string[]): Promise<Service[]> {
+  /**
+   * DescribeServices, with a missing cluster said in plain words (or, with `clusterMayBeMissing`,
+   * taken as no service at all: before the platform's first deploy nothing runs).
+   */
+  private async describeServices(
+    services: string[],
+    clusterMayBeMissing = false,
+  ): Promise<Service[]> {
     try {
       const result = await withThrottlingRetry(() =>
         this.#deps.clients.ecs.send(
@@ -161,6 +167,7 @@ export class AwsTarget implements Target {
       return result.services ?? [];
     } catch (err) {
       if ((err as Error)?.name === "ClusterNotFoundException") {
+        if (clusterMayBeMissing) return [];
         throw new DeployError(
           `The ECS cluster ${this.cluster} does not exist in ${this.#deps.environment.region} (account ${this.#deps.environment.account}): environment "${this.#deps.environment.name}" has no platform yet.`,
           {
@@ -623,7 +630,8 @@ export class AwsTarget implements Target {
     await this.checkCredentials();
     const reports: ReconcileReport[] = [];
     for (const app of apps) {
-      const [found] = (await this.describeServices([this.names(app.name).service])).filter(
+      // Run before the platform's first `cdk deploy` too: no cluster yet means nothing runs.
+      const [found] = (await this.describeServices([this.names(app.name).service], true)).filter(
         (s) => s.status !== "INACTIVE",
       );
       if (!found) {

@@ -438,6 +438,22 @@ describe("errors that name what is missing and how to make it", () => {
     }
   });
 
+  it("reconcile before the platform's first cdk deploy: no cluster, nothing runs, nothing fails", async () => {
+    mockHappyPath();
+    ecs.on(DescribeServicesCommand).rejects(
+      Object.assign(new Error("Cluster not found."), {
+        name: "ClusterNotFoundException",
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
+    const reports = await target().target.reconcileApps([app], {
+      wait: true,
+      timeoutMs: 60_000,
+      signal: new AbortController().signal,
+    });
+    expect(reports).toEqual([{ app: "api", state: "not deployed" }]);
+  });
+
   it.each([
     [
       "refused",
