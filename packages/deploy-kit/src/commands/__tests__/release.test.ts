@@ -84,3 +84,29 @@ describe("releaseApps in GitHub Actions", () => {
     expect(readFileSync(file, "utf8")).toBe("");
   });
 });
+
+describe("releaseApps' summary line", () => {
+  it.each([
+    [
+      ["deploy", "api", "--env", "staging"],
+      {},
+      "api: https://api.staging.example.com  (abc, traffic after 1.0s)",
+    ],
+    [
+      ["deploy", "api", "--env", "staging", "--no-wait"],
+      { waited: false, secondsToTraffic: undefined },
+      // Was "traffic after 0.0s": nothing was measured, the release was only started.
+      "api: https://api.staging.example.com  (abc, started, not waited for)",
+    ],
+  ])("%j", async (argv, result, line) => {
+    const ctx = context(argv, {});
+    const started = {
+      release: async (i: ReleaseInput, o: { dryRun: boolean }) => ({
+        ...(await target.release(i, { ...o, timeoutMs: 1, signal: ctx.signal })),
+        ...result,
+      }),
+    } as unknown as Target;
+    await releaseApps(ctx, project, started, [input("api")]);
+    expect((ctx.reporter as ReturnType<typeof memoryReporter>).lines).toEqual([line]);
+  });
+});
