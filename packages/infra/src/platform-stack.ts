@@ -13,6 +13,7 @@ import { LoadBalancer } from "./constructs/load-balancer.js";
 import { Network } from "./constructs/network.js";
 import { InfraValidationError } from "./errors.js";
 import type { PlatformResources } from "./platform-resources.js";
+import { checkEc2Capacity } from "./validation/ec2-capacity.js";
 
 /** An AWS environment as platform-config resolves it. */
 export type AwsEnvironment = Extract<ResolvedEnvironment, { kind: "aws" }>;
@@ -118,6 +119,17 @@ export class PlatformStack extends cdk.Stack {
         : {}),
     });
 
+    const ec2Capacity = this.clusterConstruct.ec2Capacity;
+    if (ec2Capacity) {
+      // Every app placed on the capacity, together: each service stack checks only its own app.
+      checkEc2Capacity({
+        apps: appList.filter((app) => app.capacity === "ec2"),
+        environment: environment.name,
+        instanceType: ec2Capacity.instanceType,
+        maxInstances: ec2Capacity.maxInstances,
+      });
+    }
+
     const registries: Record<string, AppRegistry> = {};
     const ids = new Map<string, string>();
     for (const app of appList) {
@@ -209,6 +221,50 @@ export class PlatformStack extends cdk.Stack {
       apps: registries,
       deployRole: this.deployRole?.role,
     };
+    this.exportContract(this.resources);
+  }
+
+  /**
+   * Exports every value of the contract a service stack may reference, whether or not one does.
+   *
+   * The service stacks read these values through strong cross-stack references: an Export here,
+   * Fn::ImportValue there. CloudFormation documents Fn::ImportValue inside Fn::Split, Fn::Join
+   * and Fn::Sub, where the service stacks need it, and refuses to change or delete an export
+   * another stack imports ("You can't modify or remove an output value that is referenced by
+   * another stack", Fn::ImportValue in the CloudFormation Template Reference). So a change that
+   * would replace a resource the apps use (the VPC, the cluster, the listener, the load balancer)
+   * fails on this stack with a message that names the importing stacks, instead of succeeding
+   * while every app stack keeps the old value until its next deploy, as a weak reference
+   * (Fn::GetStackOutput) would. Removing an app removes its exports too, so its stack must be
+   * destroyed before the platform is deployed without it (see the README).
+   *
+   * CDK adds an export the first time a consumer references a value; exporting the whole contract
+   * up front keeps the set independent of the consumers, so no app changing what it uses (moving
+   * to EC2, say) makes this stack drop an export another stack still imports. The names are the
+   * ones CDK gives those references, derived from the construct paths, which stay stable.
+   */
+  private exportContract(resources: PlatformResources): void {
+    const values: string[] = [
+      resources.vpc.vpcId,
+      ...resources.vpc.selectSubnets(resources.taskSubnets).subnetIds,
+      resources.cluster.clusterName,
+      resources.loadBalancer.loadBalancerDnsName,
+      resources.loadBalancer.loadBalancerCanonicalHostedZoneId,
+      resources.loadBalancerSecurityGroup.securityGroupId,
+      resources.httpsListener.listenerArn,
+    ];
+    if (resources.deployRole) values.push(resources.deployRole.roleName);
+    if (resources.ec2Capacity) {
+      values.push(resources.ec2Capacity.capacityProvider.capacityProviderName);
+    }
+    for (const app of Object.values(resources.apps)) {
+      values.push(
+        app.repository.repositoryArn,
+        app.logGroup.logGroupName,
+        app.logGroup.logGroupArn,
+      );
+    }
+    for (const value of values) this.exportValue(value);
   }
 
   /**

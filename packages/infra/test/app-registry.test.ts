@@ -2,6 +2,12 @@ import { Match } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, test } from "vitest";
 import { AppRegistry, type AppRegistryProps } from "../src/constructs/app-registry.js";
 import { UNRELEASED_IMAGE } from "../src/platform-resources.js";
+import {
+  expiredImages,
+  type LifecyclePolicy,
+  policyProblems,
+  type RepositoryImage,
+} from "./support/ecr-lifecycle.js";
 import { newStack, platformFixture } from "./support/platform.js";
 
 /** The lifecycle policy ECR gets, exactly: the contract with deploy-kit's `release-` tags. */
@@ -9,12 +15,12 @@ const LIFECYCLE_POLICY = {
   rules: [
     {
       rulePriority: 1,
-      description: "Keep the newest 30 released images (release-*)",
+      description: "Never expire a released image (release-*)",
       selection: {
         tagStatus: "tagged",
         tagPrefixList: ["release-"],
         countType: "imageCountMoreThan",
-        countNumber: 30,
+        countNumber: 100_000,
       },
       action: { type: "expire" },
     },
@@ -63,14 +69,66 @@ describe("AppRegistry in the platform stack", () => {
     },
   );
 
-  test("the lifecycle policy keeps 30 releases, drops untagged images after 7 days, caps at 200", () => {
+  test("the lifecycle policy protects releases, drops untagged images after 7 days, caps at 200", () => {
     // THEN each repository's policy is exactly the three rules, in priority order
     const repositories = Object.values(fixture.template.findResources("AWS::ECR::Repository"));
     expect(repositories).toHaveLength(2);
     for (const repository of repositories) {
       const policy = repository.Properties.LifecyclePolicy as { LifecyclePolicyText: string };
       expect(JSON.parse(policy.LifecyclePolicyText)).toEqual(LIFECYCLE_POLICY);
+      // AND ECR accepts it
+      expect(
+        policyProblems(LIFECYCLE_POLICY as LifecyclePolicy, policy.LifecyclePolicyText),
+      ).toEqual([]);
     }
+  });
+
+  test("ECR never expires a released image, however old or however many, and still cleans up", () => {
+    // GIVEN the policy of the api repository
+    const [repository] = Object.values(
+      fixture.template.findResources("AWS::ECR::Repository", {
+        Properties: { RepositoryName: "platform/staging/api" },
+      }),
+    );
+    if (!repository) throw new Error("no api repository");
+    const text = (repository.Properties.LifecyclePolicy as { LifecyclePolicyText: string })
+      .LifecyclePolicyText;
+    const policy = JSON.parse(text) as LifecyclePolicy;
+    // AND a repository after two years of daily releases (deploy-kit tags each `release-<time>`
+    // beside its commit tag), the environment rolled back to the oldest release, 400 builds that
+    // were pushed but never released, and untagged leftovers of superseded pushes
+    const days = 730;
+    const releases: RepositoryImage[] = Array.from({ length: days }, (_, day) => ({
+      id: `release-${day}`,
+      tags: [`commit${day}`, `release-2026${String(day).padStart(4, "0")}T120000Z`],
+      pushedDaysAgo: day,
+    }));
+    const unreleased: RepositoryImage[] = Array.from({ length: 400 }, (_, n) => ({
+      id: `build-${n}`,
+      tags: [`build${n}`],
+      pushedDaysAgo: (n * days) / 400,
+    }));
+    const untagged: RepositoryImage[] = [1, 3, 6, 8, 30, 400].map((age) => ({
+      id: `untagged-${age}`,
+      tags: [],
+      pushedDaysAgo: age,
+    }));
+    const running = releases.at(-1) as RepositoryImage;
+
+    // WHEN ECR applies the policy
+    const expired = expiredImages(policy, [...releases, ...unreleased, ...untagged]);
+
+    // THEN no release is expired: not the one that runs after the rollback, not any other
+    expect(expired.has(running.id)).toBe(false);
+    expect(releases.filter((image) => expired.has(image.id))).toEqual([]);
+    // AND untagged images go after 7 days, unreleased builds beyond the newest 200 images
+    expect([...expired].filter((id) => id.startsWith("untagged"))).toEqual([
+      "untagged-8",
+      "untagged-30",
+      "untagged-400",
+    ]);
+    expect(expired.has("build-0")).toBe(false);
+    expect(expired.has("build-399")).toBe(true);
   });
 
   test.each(["api", "web"])(
@@ -123,11 +181,7 @@ describe("AppRegistry in the platform stack", () => {
       { logRetentionDays: 31 },
       /logRetentionDays = 31: is not a retention period CloudWatch Logs offers\. Fix: set logRetentionDays to one of 1, 3, 5, 7, 14, 30/,
     ],
-    [
-      "keeping no releases",
-      { keepReleases: 0 },
-      /keepReleases = 0: must be a whole number, at least 1/,
-    ],
+    ["keeping no images", { keepImages: 0 }, /keepImages = 0: must be a whole number, at least 1/],
     ["a fractional expiry", { untaggedExpiryDays: 1.5 }, /untaggedExpiryDays = 1.5/],
   ])("refuses %s", (_name, props, message) => {
     // GIVEN a stack

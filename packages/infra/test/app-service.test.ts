@@ -37,14 +37,15 @@ function nagFindings(scope: cdk.Stack): string[] {
   return report.violations.map((violation) => violation.ruleName).sort();
 }
 
-/** A value of the platform stack's, by its output's name (weak cross-stack references). */
+/**
+ * A value of the platform stack's, by its export's name: a strong cross-stack reference, which
+ * CloudFormation keeps the platform from changing or deleting while this stack imports it.
+ */
 function platformOutput(outputName: RegExp) {
   return {
-    "Fn::GetStackOutput": {
-      StackName: "platform-staging-platform",
-      Region: "eu-west-1",
-      OutputName: Match.stringLikeRegexp(outputName.source),
-    },
+    "Fn::ImportValue": Match.stringLikeRegexp(
+      `^platform-staging-platform:Exports.*${outputName.source}`,
+    ),
   };
 }
 
@@ -100,6 +101,25 @@ describe("an app on Fargate", () => {
     });
   });
 
+  test("the task declares its CPU architecture and Linux, so Fargate never runs it on the wrong one", () => {
+    template.hasResourceProperties("AWS::ECS::TaskDefinition", {
+      RuntimePlatform: { CpuArchitecture: "X86_64", OperatingSystemFamily: "LINUX" },
+    });
+  });
+
+  test("/tmp is a writable task volume: the root filesystem is read-only", () => {
+    template.hasResourceProperties("AWS::ECS::TaskDefinition", {
+      // No host path: task storage that lives and goes with the task
+      Volumes: [{ Name: "tmp" }],
+      ContainerDefinitions: [
+        Match.objectLike({
+          ReadonlyRootFilesystem: true,
+          MountPoints: [{ ContainerPath: "/tmp", SourceVolume: "tmp", ReadOnly: false }],
+        }),
+      ],
+    });
+  });
+
   test("the environment is the manifest's plus PORT, DEPLOY_ENV and NODE_ENV", () => {
     template.hasResourceProperties("AWS::ECS::TaskDefinition", {
       ContainerDefinitions: [
@@ -134,12 +154,21 @@ describe("an app on Fargate", () => {
       "Fn::Equals": [{ Ref: IMAGE_PARAMETER }, UNRELEASED_IMAGE],
     });
     template.hasResourceProperties("AWS::ECS::Service", {
-      DesiredCount: { "Fn::If": [conditionId, 0, 2] },
+      DesiredCount: { "Fn::If": [conditionId, 0, { Ref: "AWS::NoValue" }] },
     });
     template.hasResourceProperties("AWS::ApplicationAutoScaling::ScalableTarget", {
       MinCapacity: { "Fn::If": [conditionId, 0, 1] },
       MaxCapacity: 4,
     });
+  });
+
+  test("once released, the template sets no desired count: autoscaling owns it", () => {
+    // GIVEN the manifest's desiredCount of 2
+    const [service] = Object.values(template.findResources("AWS::ECS::Service"));
+    // THEN the released branch of DesiredCount removes the property, so a stack update of an
+    // existing service leaves its running count alone, and the manifest's number appears nowhere
+    const desired = service?.Properties.DesiredCount as { "Fn::If": unknown[] };
+    expect(desired["Fn::If"].slice(1)).toEqual([0, { Ref: "AWS::NoValue" }]);
   });
 
   test("the container health check runs node on the image's healthcheck.mjs", () => {
@@ -501,6 +530,23 @@ describe("an app on EC2", () => {
     });
   });
 
+  test("/tmp is a writable task volume on EC2 too", () => {
+    template.hasResourceProperties("AWS::ECS::TaskDefinition", {
+      Volumes: [{ Name: "tmp" }],
+      ContainerDefinitions: [
+        Match.objectLike({
+          MountPoints: [{ ContainerPath: "/tmp", SourceVolume: "tmp", ReadOnly: false }],
+        }),
+      ],
+    });
+  });
+
+  test("the service sets no desired count once released, on EC2 too", () => {
+    template.hasResourceProperties("AWS::ECS::Service", {
+      DesiredCount: { "Fn::If": [Match.anyValue(), 0, { Ref: "AWS::NoValue" }] },
+    });
+  });
+
   test("the service uses the platform's EC2 capacity provider and no task network config", () => {
     template.hasResourceProperties("AWS::ECS::Service", {
       CapacityProviderStrategy: [
@@ -596,15 +642,24 @@ describe("warnings for what synth cannot check", () => {
     );
   });
 
-  test("a Graviton instance type reminds that images must be arm64", () => {
+  test("an arm64 app on Graviton instances synthesizes without a warning", () => {
     const { stack } = serviceStack(
-      { capacity: "ec2", memory: 400, desiredCount: 1, maxCount: 2 },
+      { capacity: "ec2", architecture: "arm64", memory: 400, desiredCount: 1, maxCount: 2 },
       { ec2InstanceType: "t4g.micro" },
     );
-    Annotations.fromStack(stack).hasWarning(
-      "/App-api/Service",
-      Match.stringLikeRegexp("Graviton \\(arm64\\).*linux/arm64"),
-    );
+    Annotations.fromStack(stack).hasNoWarning("/App-api/Service", Match.anyValue());
+  });
+});
+
+describe("an arm64 app on Fargate", () => {
+  test("its task definition asks Fargate for ARM64 (Graviton)", () => {
+    // GIVEN / WHEN
+    const { stack } = serviceStack({ architecture: "arm64" });
+    // THEN
+    Template.fromStack(stack).hasResourceProperties("AWS::ECS::TaskDefinition", {
+      RequiresCompatibilities: ["FARGATE"],
+      RuntimePlatform: { CpuArchitecture: "ARM64", OperatingSystemFamily: "LINUX" },
+    });
   });
 });
 
@@ -633,6 +688,15 @@ describe("bad props fail at synth with the app, the value and the fix", () => {
           { ec2InstanceType: "t3.micro", maxInstances: 2 },
         ),
       /desiredCount = 2: needs room for 4 tasks in environment staging/,
+    ],
+    [
+      "an x86_64 app on Graviton instances",
+      () =>
+        serviceStack(
+          { capacity: "ec2", memory: 400, desiredCount: 1, maxCount: 2 },
+          { ec2InstanceType: "t4g.micro" },
+        ),
+      /apps\/api\/deploy\.json: architecture = "x86_64": does not run on the EC2 capacity of environment staging: its instance type t4g\.micro is arm64 \(AWS Graviton\).*Fix: set "architecture": "arm64"/,
     ],
     [
       "listener priority 0",

@@ -9,7 +9,11 @@ describe("Cluster in the platform stack", () => {
   beforeAll(() => {
     // GIVEN an app with capacity "ec2" and no ec2 settings in the environment
     withEc2App = platformFixture({
-      apps: [resolvedApp({ name: "api", capacity: "ec2" }), resolvedApp({ name: "web" })],
+      apps: [
+        // 400 MiB: two tasks per t3.micro, so its rolling update fits the default two instances
+        resolvedApp({ name: "api", capacity: "ec2", memory: 400, desiredCount: 1, maxCount: 2 }),
+        resolvedApp({ name: "web" }),
+      ],
     });
   });
 

@@ -42,7 +42,11 @@ describe("the template's platform stacks", () => {
         network: "private",
         availabilityZones: ["eu-west-1a", "eu-west-1b", "eu-west-1c"],
       },
-      apps: [resolvedApp({ name: "api", capacity: "ec2" }), resolvedApp({ name: "web" })],
+      apps: [
+        // 400 MiB: two tasks per t3.micro, so its rolling update fits the default two instances
+        resolvedApp({ name: "api", capacity: "ec2", memory: 400, desiredCount: 1, maxCount: 2 }),
+        resolvedApp({ name: "web" }),
+      ],
     });
   });
 
@@ -125,6 +129,9 @@ describe("cdk.json", () => {
     expect(context["@aws-cdk/core:validateAgainstDefaultRules"]).toBe(true);
     expect(context["@aws-cdk/aws-ec2:restrictDefaultSecurityGroup"]).toBe(true);
     expect(context["@aws-cdk/core:explicitStackTags"]).toBe(true);
+    // Exports and Fn::ImportValue: documented where the service stacks use them, and
+    // CloudFormation refuses to change an export in use (see PlatformStack.exportContract)
+    expect(context["@aws-cdk/core:defaultCrossStackReferences"]).toBe("strong");
   });
 
   test.each([

@@ -1,7 +1,13 @@
+import { rmSync } from "node:fs";
 import { ConfigError } from "@repo/platform-config/errors";
-import { Match } from "aws-cdk-lib/assertions";
-import { beforeAll, describe, expect, test } from "vitest";
+import { loadPlatform } from "@repo/platform-config/load";
+import { writeTemplateRepo } from "@repo/test-kit/template-repo";
+import { Match, Template } from "aws-cdk-lib/assertions";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { buildInfraApp } from "../src/infra-app.js";
+import { addPlatformStack, awsEnvironments } from "../src/platform-app.js";
 import { type AwsEnvironment, PlatformStack } from "../src/platform-stack.js";
+import { exportNames } from "./support/cfn-functions.js";
 import {
   awsEnvironment,
   newApp,
@@ -14,6 +20,9 @@ import {
 function stableTemplate(template: Record<string, unknown>): unknown {
   return JSON.parse(JSON.stringify(template).replace(/[0-9a-f]{64}/g, "<asset-hash>"));
 }
+
+const TEMPLATE = writeTemplateRepo();
+afterAll(() => rmSync(TEMPLATE, { recursive: true, force: true }));
 
 describe("PlatformStack", () => {
   let fixture: ReturnType<typeof platformFixture>;
@@ -123,6 +132,33 @@ describe("PlatformStack", () => {
     // WHEN / THEN
     expect(() => platformFixture({ apps })).toThrow(
       /apps "web--admin" and "web-admin" would share the construct id AppWebAdmin|apps "web-admin" and "web--admin" would share the construct id AppWebAdmin/,
+    );
+  });
+
+  test("exports the whole contract, whatever the service stacks reference", () => {
+    // GIVEN the template's config
+    const loaded = loadPlatform({ cwd: TEMPLATE });
+    const [staging] = awsEnvironments(loaded);
+    if (!staging) throw new Error("the template has no staging");
+    // WHEN its platform stack is synthesized alone, and with the service stacks that import from it
+    const alone = Template.fromStack(addPlatformStack(newApp(), loaded, staging)).toJSON();
+    const [withApps] = buildInfraApp({ cwd: TEMPLATE, app: newApp(), nag: false }).platformStacks;
+    if (!withApps) throw new Error("no platform stack");
+    // THEN the exports are the same: no app's use adds or (by changing) drops one
+    const exported = exportNames(Template.fromStack(withApps).toJSON());
+    expect(exported).toEqual(exportNames(alone));
+    expect(exported.length).toBeGreaterThan(10);
+  });
+
+  test("refuses apps that do not fit the EC2 capacity together, naming the numbers", () => {
+    // GIVEN two apps of 512 MiB, one task each and at most two: each fits two t3.micro alone
+    const apps = ["api", "web"].map((name) =>
+      resolvedApp({ name, capacity: "ec2", desiredCount: 1, minCount: 1, maxCount: 2 }),
+    );
+    // WHEN the platform is built with the default EC2 capacity (t3.micro, at most 2)
+    // THEN their rolling updates together need 4 instances
+    expect(() => platformFixture({ apps })).toThrow(
+      /^platform\.config\.json: environments\.staging\.ec2\.maxInstances = 2: is too few for the 2 apps on EC2 capacity in environment staging: .* take 4 t3\.micro instances.*Fix: set environments\.staging\.ec2\.maxInstances in platform\.config\.json to 4 or more/,
     );
   });
 });

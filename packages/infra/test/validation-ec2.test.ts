@@ -1,9 +1,16 @@
 import { ConfigError } from "@repo/platform-config/errors";
 import { describe, expect, test } from "vitest";
-import { checkEc2Fit, type Ec2FitInput } from "../src/validation/ec2-capacity.js";
+import {
+  checkEc2Capacity,
+  checkEc2Fit,
+  type Ec2App,
+  type Ec2FitInput,
+  peakTasks,
+} from "../src/validation/ec2-capacity.js";
 import {
   closestInstanceType,
   INSTANCE_TYPES,
+  instanceArchitecture,
   registeredCpuUnits,
   registeredMemoryMiB,
 } from "../src/validation/ec2-instances.js";
@@ -13,7 +20,15 @@ function input(
   rest: Partial<Ec2FitInput> = {},
 ): Ec2FitInput {
   return {
-    app: { name: "api", cpu: 256, memory: 400, desiredCount: 1, maxCount: 2, ...app },
+    app: {
+      name: "api",
+      cpu: 256,
+      memory: 400,
+      desiredCount: 1,
+      maxCount: 2,
+      architecture: "x86_64",
+      ...app,
+    },
     environment: "staging",
     instanceType: "t3.micro",
     maxInstances: 2,
@@ -137,8 +152,189 @@ describe("checkEc2Fit", () => {
     );
   });
 
-  test("warns that a Graviton type needs arm64 images", () => {
-    const warnings = checkEc2Fit(input({}, { instanceType: "t4g.small" }));
-    expect(warnings.map((warning) => warning.id)).toEqual(["@repo/infra:arm64InstanceType"]);
+  test.each<[string, string, Ec2App["architecture"], RegExp]>([
+    [
+      "an x86_64 app on Graviton instances",
+      "t4g.small",
+      "x86_64",
+      /^apps\/api\/deploy\.json: architecture = "x86_64": does not run on the EC2 capacity of environment staging: its instance type t4g\.small is arm64 \(AWS Graviton\), so the app's x86_64 tasks would stop with "exec format error"\. Fix: set "architecture": "arm64" in apps\/api\/deploy\.json .*so the image is built for linux\/arm64, set environments\.staging\.ec2\.instanceType in platform\.config\.json to an x86_64 type such as "t3\.small", or set capacity to "fargate"$/,
+    ],
+    [
+      "an arm64 app on x86_64 instances",
+      "t3.micro",
+      "arm64",
+      /architecture = "arm64": does not run .* t3\.micro is x86_64, .*Fix: set "architecture": "x86_64" .*linux\/amd64, set environments\.staging\.ec2\.instanceType in platform\.config\.json to an arm64 type such as "t4g\.micro"/,
+    ],
+    [
+      "an x86_64 app on a Graviton type the table does not know",
+      "c7gn.large",
+      "x86_64",
+      /its instance type c7gn\.large is arm64 \(AWS Graviton\)/,
+    ],
+  ])("refuses %s, with the fix", (_name, instanceType, architecture, message) => {
+    const error = errorOf(() => checkEc2Fit(input({ architecture }, { instanceType })));
+    expect(error.problems[0]).toMatchObject({ field: "architecture", value: architecture });
+    expect(error.message).toMatch(message);
+  });
+
+  test("passes an arm64 app on Graviton instances, without a warning", () => {
+    expect(checkEc2Fit(input({ architecture: "arm64" }, { instanceType: "t4g.small" }))).toEqual(
+      [],
+    );
+  });
+});
+
+describe("instanceArchitecture", () => {
+  test.each([
+    ["t3.micro", "x86_64"],
+    ["t3a.large", "x86_64"],
+    ["m5.xlarge", "x86_64"],
+    ["c6i.large", "x86_64"],
+    ["g4dn.xlarge", "x86_64"],
+    ["t4g.micro", "arm64"],
+    ["m6g.large", "arm64"],
+    ["c7g.xlarge", "arm64"],
+    ["c7gn.large", "arm64"],
+    ["r8g.large", "arm64"],
+    ["a1.medium", "arm64"],
+  ])("%s is %s", (instanceType, architecture) => {
+    expect(instanceArchitecture(instanceType)).toBe(architecture);
+  });
+});
+
+/** An app like the samples with the schema's defaults: 256 CPU, 512 MiB, 1 task, at most 2. */
+function app(name: string, overrides: Partial<Ec2App> = {}): Ec2App {
+  return {
+    name,
+    cpu: 256,
+    memory: 512,
+    desiredCount: 1,
+    maxCount: 2,
+    architecture: "x86_64",
+    ...overrides,
+  };
+}
+
+describe("checkEc2Capacity: every app on the capacity provider together", () => {
+  test("the sample apps with the defaults do not fit two t3.micro, and it says why", () => {
+    // GIVEN api and web, 512 MiB each, on t3.micro (about 944 MiB registered: one task each)
+    // WHEN checked together
+    const error = errorOf(() =>
+      checkEc2Capacity({
+        apps: [app("api"), app("web")],
+        environment: "staging",
+        instanceType: "t3.micro",
+        maxInstances: 2,
+      }),
+    );
+    // THEN the numbers and the three ways out
+    expect(error.problems[0]).toMatchObject({
+      file: "platform.config.json",
+      field: "environments.staging.ec2.maxInstances",
+      value: 2,
+    });
+    expect(error.message).toBe(
+      'platform.config.json: environments.staging.ec2.maxInstances = 2: is too few for the 2 apps on EC2 capacity in environment staging: at their peaks api 2 x (512 MiB, 256 CPU units) for a rolling update from desiredCount 1, web 2 x (512 MiB, 256 CPU units) for a rolling update from desiredCount 1, 4 tasks in all (every app may release or scale out at the same time), take 4 t3.micro instances, each registering about 944 MiB and 2048 CPU units with ECS. Fix: set environments.staging.ec2.maxInstances in platform.config.json to 4 or more, set memory to 472 MiB or less in apps/api/deploy.json and apps/web/deploy.json, or move api to Fargate with "capacity": "fargate" in apps/api/deploy.json',
+    );
+  });
+
+  // [title, apps, instance type, maxInstances, instances needed or undefined when it fits]
+  test.each<[string, Ec2App[], string, number, number | undefined]>([
+    [
+      "one app: its own peak, as checkEc2Fit",
+      [app("api", { memory: 400 })],
+      "t3.micro",
+      2,
+      undefined,
+    ],
+    [
+      "two apps that pack two per instance",
+      [app("api", { memory: 400 }), app("web", { memory: 400 })],
+      "t3.micro",
+      2,
+      undefined,
+    ],
+    ["two apps on a bigger type", [app("api"), app("web")], "t3.small", 2, undefined],
+    ["the defaults with room for four", [app("api"), app("web")], "t3.micro", 4, undefined],
+    ["the defaults on two t3.micro", [app("api"), app("web")], "t3.micro", 2, 4],
+    [
+      "three apps of mixed sizes (first fit by memory)",
+      [app("a", { memory: 600 }), app("b", { memory: 300 }), app("c", { memory: 300 })],
+      "t3.micro",
+      2,
+      3,
+    ],
+    [
+      "maxCount, not the update, as the peak",
+      [app("api", { maxCount: 4, memory: 256 }), app("web", { memory: 256 })],
+      "t3.micro",
+      2,
+      undefined,
+    ],
+    [
+      "autoscaling every app to maxCount",
+      [app("api", { maxCount: 6, memory: 256 }), app("web", { maxCount: 6, memory: 256 })],
+      "t3.micro",
+      3,
+      4,
+    ],
+    [
+      "CPU as the limit",
+      [app("api", { cpu: 1024, memory: 256 }), app("web", { cpu: 1024, memory: 256 })],
+      "t3.micro",
+      1,
+      2,
+    ],
+  ])("%s", (_name, apps, instanceType, maxInstances, needed) => {
+    const check = () =>
+      checkEc2Capacity({ apps, environment: "staging", instanceType, maxInstances });
+    if (needed === undefined) {
+      expect(check).not.toThrow();
+      return;
+    }
+    expect(check).toThrow(`take ${needed} ${instanceType} instances`);
+  });
+
+  test("names the CPU to set when memory is not what limits", () => {
+    // GIVEN four tasks of 1024 CPU units and 200 MiB: two t3.micro by CPU, one by memory
+    const error = errorOf(() =>
+      checkEc2Capacity({
+        apps: [app("api", { cpu: 1024, memory: 200 }), app("web", { cpu: 1024, memory: 200 })],
+        environment: "staging",
+        instanceType: "t3.micro",
+        maxInstances: 1,
+      }),
+    );
+    expect(error.message).toContain(
+      "set cpu to 512 or less in apps/api/deploy.json and apps/web/deploy.json",
+    );
+  });
+
+  test("checks each app on its own first, so a wrong architecture is named as such", () => {
+    expect(() =>
+      checkEc2Capacity({
+        apps: [app("api"), app("web", { architecture: "arm64" })],
+        environment: "staging",
+        instanceType: "t3.medium",
+        maxInstances: 4,
+      }),
+    ).toThrow(/^apps\/web\/deploy\.json: architecture = "arm64"/);
+  });
+
+  test("does not count a type the table does not know (checkEc2Fit warns)", () => {
+    expect(() =>
+      checkEc2Capacity({
+        apps: [app("api"), app("web")],
+        environment: "staging",
+        instanceType: "t3.mirco",
+        maxInstances: 1,
+      }),
+    ).not.toThrow();
+  });
+
+  test("an app's peak is its rolling update or its maxCount, whichever is more", () => {
+    expect(peakTasks({ desiredCount: 1, maxCount: 2 })).toBe(2);
+    expect(peakTasks({ desiredCount: 3, maxCount: 4 })).toBe(6);
+    expect(peakTasks({ desiredCount: 1, maxCount: 5 })).toBe(5);
   });
 });

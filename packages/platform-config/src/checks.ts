@@ -57,6 +57,56 @@ export function countProblems(counts: Counts, prefix: string[] = []): CheckIssue
   return [];
 }
 
+interface Placement {
+  capacity: "fargate" | "fargate-spot" | "ec2";
+  architecture: "x86_64" | "arm64";
+}
+
+/** Where an app's tasks run in one environment: each field its override sets, else the base's. */
+export function mergedPlacement(
+  base: Placement,
+  override: Partial<Placement> | undefined,
+): Placement {
+  return {
+    capacity: override?.capacity ?? base.capacity,
+    architecture: override?.architecture ?? base.architecture,
+  };
+}
+
+/** The field an override changed, to blame for a placement problem: capacity unless only architecture. */
+export function placementField(override: Partial<Placement> | undefined): keyof Placement {
+  return override?.capacity === undefined && override?.architecture !== undefined
+    ? "architecture"
+    : "capacity";
+}
+
+/**
+ * Checks that the capacity runs the architecture: "Linux tasks with the ARM64 architecture don't
+ * support the Fargate Spot capacity provider" (Amazon ECS Developer Guide, "AWS Fargate capacity
+ * providers", https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-capacity-providers.html).
+ * Whether EC2 capacity matches is the infra's check: it knows the instance type's architecture.
+ */
+export function placementProblems(
+  placement: Placement,
+  prefix: string[] = [],
+  field: keyof Placement = "capacity",
+): CheckIssue[] {
+  const { capacity, architecture } = placement;
+  if (capacity !== "fargate-spot" || architecture !== "arm64") return [];
+  return [
+    {
+      code: "custom",
+      path: [...prefix, field],
+      message:
+        "puts arm64 tasks on Fargate Spot, which runs x86_64 Linux tasks only, so ECS would refuse the service",
+      params: {
+        value: { capacity, architecture },
+        fix: 'set capacity to "fargate" (on-demand Fargate runs arm64), or set architecture to "x86_64" to keep Spot',
+      },
+    },
+  ];
+}
+
 /** Names set in both maps: a name is either plain configuration or a secret, never both. */
 export function overlappingNames(
   environment: Record<string, string>,

@@ -1,6 +1,14 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { countProblems, mergedCounts, overlapProblem, overlappingNames } from "./checks.js";
+import {
+  countProblems,
+  mergedCounts,
+  mergedPlacement,
+  overlapProblem,
+  overlappingNames,
+  placementField,
+  placementProblems,
+} from "./checks.js";
 import { ConfigError, type ConfigProblem } from "./errors.js";
 import { APP_MANIFEST_FILE, APPS_DIR, displayPath, PLATFORM_CONFIG_FILE } from "./files.js";
 import { problemFromCheck, validate } from "./issues.js";
@@ -281,6 +289,13 @@ function checkOverrides(
     // The base counts passed the schema, so only counts an override changes can be out of order.
     for (const check of countProblems(mergedCounts(manifest, override), prefix)) {
       problems.push(problemFromCheck(check, app.raw, app.shown));
+    }
+    // The base placement passed the schema; only a changed capacity or architecture can clash.
+    if (override.capacity !== undefined || override.architecture !== undefined) {
+      const placement = mergedPlacement(manifest, override);
+      for (const check of placementProblems(placement, prefix, placementField(override))) {
+        problems.push(problemFromCheck(check, app.raw, app.shown));
+      }
     }
     const environment = { ...manifest.environment, ...override.environment };
     const secrets = { ...manifest.secrets, ...override.secrets };

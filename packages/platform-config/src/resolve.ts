@@ -1,10 +1,16 @@
-import { countProblems, mergedCounts } from "./checks.js";
+import {
+  countProblems,
+  mergedCounts,
+  mergedPlacement,
+  placementField,
+  placementProblems,
+} from "./checks.js";
 import { ConfigError, type ConfigProblem, HiddenValue } from "./errors.js";
 import { displayPath, PLATFORM_CONFIG_FILE } from "./files.js";
 import { problemFromCheck } from "./issues.js";
 import type { AppEntry, LoadedPlatform } from "./load.js";
 import { substitutePlaceholders } from "./placeholders.js";
-import { type Capacity, isRegistry, type PlatformConfig } from "./schema.js";
+import { type Architecture, type Capacity, isRegistry, type PlatformConfig } from "./schema.js";
 import { parseSecretRef, type SecretRef } from "./secret-ref.js";
 
 export type { SecretRef };
@@ -149,6 +155,11 @@ export interface ResolvedApp {
   minCount: number;
   maxCount: number;
   capacity: Capacity;
+  /**
+   * The CPU architecture the app's image is built for and its tasks run on: the task
+   * definition's runtimePlatform on Fargate, the instance type's on EC2, the build's --platform.
+   */
+  architecture: Architecture;
   /** The manifest's ALB listener rule priority, when it sets one. */
   listenerPriority?: number;
   /** Plain variables with placeholders substituted; the platform's own (PORT, ...) not included. */
@@ -174,8 +185,13 @@ export function resolveApp(
   const problems: ConfigProblem[] = [];
 
   const counts = mergedCounts(manifest, override);
+  const placement = mergedPlacement(manifest, override);
   const prefix = override ? ["environments", environment.name] : [];
-  for (const check of countProblems(counts, prefix)) {
+  const checks = [
+    ...countProblems(counts, prefix),
+    ...placementProblems(placement, prefix, override ? placementField(override) : "capacity"),
+  ];
+  for (const check of checks) {
     problems.push(problemFromCheck(check, manifest, shown));
   }
 
@@ -228,7 +244,7 @@ export function resolveApp(
     cpu: override?.cpu ?? manifest.cpu,
     memory: override?.memory ?? manifest.memory,
     ...counts,
-    capacity: override?.capacity ?? manifest.capacity,
+    ...placement,
     ...(manifest.listenerPriority === undefined
       ? {}
       : { listenerPriority: manifest.listenerPriority }),

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { countProblems, overlapProblem, overlappingNames } from "./checks.js";
+import { countProblems, overlapProblem, overlappingNames, placementProblems } from "./checks.js";
 import { scanPlaceholders } from "./placeholders.js";
 import { parseSecretRef } from "./secret-ref.js";
 
@@ -295,6 +295,13 @@ const count = (what: string) =>
 const capacity = z
   .enum(["fargate", "fargate-spot", "ec2"])
   .describe('where tasks run: "fargate", "fargate-spot" or "ec2"');
+// ECS's names (RuntimePlatform.CpuArchitecture, lower-cased), not Docker's: the value states
+// what the tasks run on, and deploy-kit maps it to Docker's linux/amd64 or linux/arm64 to build.
+const architecture = z
+  .enum(["x86_64", "arm64"])
+  .describe(
+    'the CPU architecture the app\'s image is built for and its tasks run on: "x86_64" (Intel and AMD; Docker\'s linux/amd64) or "arm64" (AWS Graviton; Docker\'s linux/arm64)',
+  );
 
 const envVarName = z
   .string()
@@ -380,6 +387,7 @@ const overrideSchema = z
     cpu: cpu.optional(),
     memory: memory.optional(),
     capacity: capacity.optional(),
+    architecture: architecture.optional(),
     environment: environmentMap.optional(),
     secrets: secretsMap.optional(),
   })
@@ -416,6 +424,7 @@ export const appManifestSchema = z
     minCount: count("the fewest tasks autoscaling keeps").default(1),
     maxCount: count("the most tasks autoscaling starts").default(2),
     capacity: capacity.default("fargate"),
+    architecture: architecture.default("x86_64"),
     listenerPriority: z
       .number()
       .int()
@@ -442,12 +451,13 @@ export const appManifestSchema = z
   })
   .superRefine((manifest, ctx) => {
     for (const problem of countProblems(manifest)) ctx.addIssue(problem);
+    for (const problem of placementProblems(manifest)) ctx.addIssue(problem);
     for (const name of overlappingNames(manifest.environment, manifest.secrets)) {
       ctx.addIssue(overlapProblem(name, ["secrets", name]));
     }
   })
   .describe(
-    "How an app is deployed: subdomain, port, health check, size, task counts, capacity, environment and secret references.",
+    "How an app is deployed: subdomain, port, health check, size, task counts, capacity, CPU architecture, environment and secret references.",
   );
 
 /** The platform config as read and defaulted. */
@@ -456,5 +466,7 @@ export type PlatformConfig = z.output<typeof platformConfigSchema>;
 export type AppManifest = z.output<typeof appManifestSchema>;
 /** Where an app's tasks run. */
 export type Capacity = z.output<typeof capacity>;
+/** The CPU architecture an app's image is built for and its tasks run on. */
+export type Architecture = z.output<typeof architecture>;
 /** What one environment of an app manifest may override. */
 export type AppOverride = z.output<typeof overrideSchema>;

@@ -26,24 +26,28 @@ export interface AppRegistryProps {
   /** How long the app's logs are kept: one of the periods CloudWatch Logs offers. */
   readonly logRetentionDays: number;
   /**
-   * How many released images (tag prefix `release-`) the repository keeps.
-   *
-   * @default 30
-   */
-  readonly keepReleases?: number;
-  /**
    * After how many days untagged images (layers of superseded pushes) are deleted.
    *
    * @default 7
    */
   readonly untaggedExpiryDays?: number;
   /**
-   * How many images of any kind the repository keeps, not counting the kept releases.
+   * How many images of any kind the repository keeps by count: released images are never
+   * expired, and count among these; every other image beyond the newest `keepImages` is.
    *
    * @default 200
    */
   readonly keepImages?: number;
 }
+
+/**
+ * Amazon ECR's quota of images per repository (Amazon ECR User Guide, "Amazon ECR service
+ * quotas", https://docs.aws.amazon.com/AmazonECR/latest/userguide/service-quotas.html: 100,000 in
+ * every Region, adjustable). A count rule can expire only images beyond its countNumber, so a rule
+ * with this count never expires any: a repository cannot hold more. An account that raises the
+ * quota above it should raise this too.
+ */
+export const ECR_IMAGES_PER_REPOSITORY = 100_000;
 
 /**
  * What an app keeps across service changes, created by the platform stack: its ECR repository,
@@ -56,11 +60,9 @@ export class AppRegistry extends Construct implements AppPlatformResources {
 
   constructor(scope: Construct, id: string, props: AppRegistryProps) {
     super(scope, id);
-    const keepReleases = props.keepReleases ?? 30;
     const untaggedExpiryDays = props.untaggedExpiryDays ?? 7;
     const keepImages = props.keepImages ?? 200;
     for (const [prop, value] of [
-      ["keepReleases", keepReleases],
       ["untaggedExpiryDays", untaggedExpiryDays],
       ["keepImages", keepImages],
     ] as const) {
@@ -96,16 +98,21 @@ export class AppRegistry extends Construct implements AppPlatformResources {
     // The rules, in priority order. ECR applies them lowest priority number first, and "an image
     // that matches the tagging requirements of a rule cannot be expired by a rule with a lower
     // priority" (Amazon ECR User Guide, "Lifecycle policies",
-    // https://docs.aws.amazon.com/AmazonECR/latest/userguide/LifecyclePolicies.html). So
-    // every image carrying a `release-` tag is judged by rule 1 alone: the newest 30 releases
-    // (which include every image an environment runs and its rollback targets) are never
-    // expired by rules 2 or 3, however old or however many images there are.
+    // https://docs.aws.amazon.com/AmazonECR/latest/userguide/LifecyclePolicies.html). So rule 1
+    // selects every image with a `release-` tag (deploy-kit adds one to each image it released)
+    // and, with a count no repository can exceed, expires none of them: rules 2 and 3 can never
+    // expire a released image either, however old or however many there are. A count of
+    // releases to keep would not do: ECR counts by push time, so a rollback to an old release
+    // leaves the running image the oldest, the first a count rule expires, and the next task
+    // (a scale-out, a replaced instance) could not pull it. Released images are kept for good;
+    // remove one by hand with `aws ecr batch-delete-image` once nothing can roll back to it.
+    // (A lifecycle policy can only expire or archive images; "keep" is expressed this way.)
     this.repository.addLifecycleRule({
       rulePriority: 1,
-      description: `Keep the newest ${keepReleases} released images (${RELEASE_TAG_PREFIX}*)`,
+      description: `Never expire a released image (${RELEASE_TAG_PREFIX}*)`,
       tagStatus: ecr.TagStatus.TAGGED,
       tagPrefixList: [RELEASE_TAG_PREFIX],
-      maxImageCount: keepReleases,
+      maxImageCount: ECR_IMAGES_PER_REPOSITORY,
     });
     this.repository.addLifecycleRule({
       rulePriority: 2,
@@ -113,9 +120,9 @@ export class AppRegistry extends Construct implements AppPlatformResources {
       tagStatus: ecr.TagStatus.UNTAGGED,
       maxImageAge: cdk.Duration.days(untaggedExpiryDays),
     });
-    // Rule 3 still counts the images rule 1 kept (rules "can still identify them as if they
+    // Rule 3 still counts the released images (rules "can still identify them as if they
     // haven't been expired") but cannot expire them: it removes builds that were pushed and
-    // never released, beyond the newest 200 images.
+    // never released, beyond the newest 200 images of any kind.
     this.repository.addLifecycleRule({
       rulePriority: 3,
       description: `Expire any other image beyond the newest ${keepImages}`,

@@ -38,6 +38,9 @@ export const CONTAINER_HEALTH_CHECK = {
   startPeriod: cdk.Duration.seconds(10),
 } as const;
 
+/** The task volume mounted at /tmp. */
+const TMP_VOLUME = "tmp";
+
 /** The load balancer's health check, tuned so a release needs about 20 s to count as healthy. */
 const TARGET_HEALTH = {
   interval: cdk.Duration.seconds(10),
@@ -114,6 +117,13 @@ export class AppService extends Construct {
           ...taskProps,
           cpu: app.cpu,
           memoryLimitMiB: app.memory,
+          // Without it Fargate runs X86_64, whatever the image was built for; an arm64 image
+          // then stops with "exec format error". On EC2 the instance type decides (validate()).
+          runtimePlatform: {
+            cpuArchitecture:
+              app.architecture === "arm64" ? ecs.CpuArchitecture.ARM64 : ecs.CpuArchitecture.X86_64,
+            operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
+          },
         });
     // CDK creates the first revision; deploy-kit registers the later ones of the same family and
     // may roll back to any of them, CloudFormation's included. By default CloudFormation
@@ -138,14 +148,28 @@ export class AppService extends Construct {
     // (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/intrinsic-function-reference-conditions.html),
     // the same mechanism CDK's own CheckBootstrapVersion rule uses on BootstrapVersion.
     // deploy-kit's first release sets the desired count itself when it finds the service at 0;
-    // the next `cdk deploy` sees the real image and applies the manifest's counts. An explicit
-    // DesiredCount has a cost: every CloudFormation update of the service sets the count back to
-    // the manifest's, dropping tasks autoscaling added until it adds them again.
+    // the next `cdk deploy` sees the real image and raises the autoscaling minimum to minCount.
     this.unreleased = new cdk.CfnCondition(this, "Unreleased", {
       expression: cdk.Fn.conditionEquals(image, UNRELEASED_IMAGE),
     });
     const whenReleased = (count: number) =>
       cdk.Token.asNumber(cdk.Fn.conditionIf(this.unreleased.logicalId, 0, count));
+    // Once released, the template has no DesiredCount at all: autoscaling owns the running count.
+    // A number here would be written by every stack update of the service (a tag, an environment
+    // variable, the next image), setting a service autoscaling grew to 6 tasks back to the
+    // manifest's 2 under the very load that grew it. AWS::ECS::Service documents both cases
+    // (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html#cfn-ecs-service-desiredcount):
+    // "For existing services, if a desired count is not specified, it is omitted from the
+    // operation", so an update leaves the count alone; "For new services, if a desired count is
+    // not specified, a default value of 1 is used", which happens only when a released app's
+    // service is created again (its stack deleted and deployed, or a change that replaces the
+    // service). Then the scalable target below, created with it, registers minCount to maxCount,
+    // and RegisterScalableTarget "changes the resource's current capacity to a value that is
+    // inside of this range" (Application Auto Scaling API Reference), so a minCount above 1
+    // brings the new service up to it; from there autoscaling and deploy-kit take over.
+    const releasedDesiredCount = cdk.Token.asNumber(
+      cdk.Fn.conditionIf(this.unreleased.logicalId, 0, cdk.Aws.NO_VALUE),
+    );
 
     this.container = this.taskDefinition.addContainer("Container", {
       containerName: names.container,
@@ -176,6 +200,7 @@ export class AppService extends Construct {
         mode: ecs.AwsLogDriverMode.NON_BLOCKING,
         maxBufferSize: cdk.Size.mebibytes(25),
       }),
+      // Writable only where a volume is mounted: /tmp below.
       readonlyRootFilesystem: true,
       // Like the local environment's `--cap-drop ALL`: a Node server needs no capability.
       linuxParameters: new ecs.LinuxParameters(this, "LinuxParameters"),
@@ -185,6 +210,19 @@ export class AppService extends Construct {
       ...(onEc2 ? { cpu: app.cpu, memoryLimitMiB: app.memory } : {}),
     });
     this.container.linuxParameters?.dropCapabilities(ecs.Capability.ALL);
+    // /tmp, writable: the root filesystem is read-only, and Node (os.tmpdir()), multipart uploads
+    // and many libraries write there. Locally every container gets a tmpfs at /tmp; on ECS nothing
+    // is mounted there unless the task says so. A volume without a host path is task storage on
+    // Fargate (the task's ephemeral storage) and a path the Docker daemon assigns on EC2, created
+    // with the task and removed with it, like the local tmpfs. Fargate copies the image's /tmp
+    // (and its permissions, 1777 in the base images) into the volume only when the Dockerfile
+    // declares VOLUME /tmp ("Use bind mounts with Amazon ECS", Amazon ECS Developer Guide).
+    this.taskDefinition.addVolume({ name: TMP_VOLUME });
+    this.container.addMountPoints({
+      sourceVolume: TMP_VOLUME,
+      containerPath: "/tmp",
+      readOnly: false,
+    });
     // The image may live anywhere the parameter says, but releases come from the app's
     // repository: pull rights on it only (plus the registry login, which has no resource).
     resources.repository.grantPull(this.executionRole);
@@ -203,7 +241,7 @@ export class AppService extends Construct {
     // Rejected: `taskDefinitionRevision: LATEST` (the family without a revision) never touches the
     // running revision, but any service update would then deploy the latest revision, which may
     // be one a failed release registered.
-    const created = this.createService(props, whenReleased(app.desiredCount));
+    const created = this.createService(props, releasedDesiredCount);
     this.service = created.service;
     this.securityGroup = created.securityGroup;
 

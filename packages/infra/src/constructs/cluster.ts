@@ -6,6 +6,7 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import { Construct } from "constructs";
 import { InfraValidationError } from "../errors.js";
 import type { Ec2Capacity } from "../platform-resources.js";
+import { instanceArchitecture } from "../validation/ec2-instances.js";
 
 /** The instance type of the EC2 capacity when the config names none. */
 export const DEFAULT_INSTANCE_TYPE = "t3.micro";
@@ -128,7 +129,9 @@ export class Cluster extends Construct {
       // The SSM public parameter of the recommended AMI, resolved by CloudFormation at deploy
       // time: no lookup at synth, and each deploy picks up the current AMI for new instances.
       machineImage: ecs.EcsOptimizedImage.amazonLinux2023(
-        isGraviton(instanceType) ? ecs.AmiHardwareType.ARM : ecs.AmiHardwareType.STANDARD,
+        instanceArchitecture(instanceType) === "arm64"
+          ? ecs.AmiHardwareType.ARM
+          : ecs.AmiHardwareType.STANDARD,
       ),
       // The capacity provider appends the ECS agent's configuration (the cluster's name).
       userData: ec2.UserData.forLinux(),
@@ -210,11 +213,6 @@ export class Cluster extends Construct {
 
     this.ec2Capacity = { capacityProvider, instanceType, securityGroup, maxInstances };
   }
-}
-
-/** Graviton (arm64) types: a family with a "g" after its generation, such as t4g or m7g. */
-export function isGraviton(instanceType: string): boolean {
-  return /^[a-z]+\d+g[a-z]*\./.test(instanceType);
 }
 
 function validateCapacity(

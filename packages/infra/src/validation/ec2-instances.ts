@@ -97,6 +97,18 @@ export function registeredCpuUnits(type: InstanceType): number {
   return type.vcpus * 1024;
 }
 
+/**
+ * The CPU architecture of an instance type: the table's, else read from the name. Graviton
+ * families carry a "g" right after their generation (t4g, m7g, c7gn, r8g), and a1 was the first;
+ * every other family this platform may use is x86_64. The cluster picks the ECS-optimized AMI by
+ * this, and an app's tasks must be built for it.
+ */
+export function instanceArchitecture(instanceType: string): InstanceType["arch"] {
+  const known = INSTANCE_TYPES.get(instanceType);
+  if (known) return known.arch;
+  return /^(?:a1|[a-z]+\d+g[a-z]*)\./.test(instanceType) ? "arm64" : "x86_64";
+}
+
 /** The known type closest in spelling to `name`, for "did you mean" hints. */
 export function closestInstanceType(name: string): string | undefined {
   return closestSpelling(name, INSTANCE_TYPES.keys(), 2);

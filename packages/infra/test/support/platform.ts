@@ -66,6 +66,7 @@ export function resolvedApp(overrides: Partial<ResolvedApp> = {}): ResolvedApp {
     minCount: 1,
     maxCount: 4,
     capacity: "fargate",
+    architecture: "x86_64",
     environment: { LOG_LEVEL: "info", CORS_ORIGINS: `https://web.${DOMAIN}` },
     secrets: {},
     ...overrides,

@@ -34,7 +34,7 @@ describe("loadPlatform reports", () => {
     [
       "an unknown key, suggesting the key that was meant and listing the allowed ones",
       { "apps/api/deploy.json": { ...api, memroy: 1024 } },
-      'apps/api/deploy.json: memroy = 1024: is not a known key. Fix: remove "memroy" or rename it to "memory"; allowed keys: $schema, subdomain, port, healthCheckPath, cpu, memory, desiredCount, minCount, maxCount, capacity, listenerPriority, environment, secrets, environments',
+      'apps/api/deploy.json: memroy = 1024: is not a known key. Fix: remove "memroy" or rename it to "memory"; allowed keys: $schema, subdomain, port, healthCheckPath, cpu, memory, desiredCount, minCount, maxCount, capacity, architecture, listenerPriority, environment, secrets, environments',
     ],
     [
       "a bad subdomain",
@@ -69,6 +69,32 @@ describe("loadPlatform reports", () => {
       "a bad capacity",
       { "apps/api/deploy.json": { ...api, capacity: "spot" } },
       'apps/api/deploy.json: capacity = "spot": must be one of "fargate", "fargate-spot", "ec2". Fix: set capacity to where tasks run: "fargate", "fargate-spot" or "ec2"',
+    ],
+    [
+      "a bad architecture, in Docker's words, with ECS's two names and what they mean",
+      { "apps/api/deploy.json": { ...api, architecture: "amd64" } },
+      'apps/api/deploy.json: architecture = "amd64": must be one of "x86_64", "arm64". Fix: set architecture to the CPU architecture the app\'s image is built for and its tasks run on: "x86_64" (Intel and AMD; Docker\'s linux/amd64) or "arm64" (AWS Graviton; Docker\'s linux/arm64)',
+    ],
+    [
+      "a bad architecture in an environment's override",
+      { "apps/api/deploy.json": { ...api, environments: { prod: { architecture: "aarch64" } } } },
+      'apps/api/deploy.json: environments.prod.architecture = "aarch64": must be one of "x86_64", "arm64". Fix: set environments.prod.architecture to the CPU architecture the app\'s image is built for and its tasks run on: "x86_64" (Intel and AMD; Docker\'s linux/amd64) or "arm64" (AWS Graviton; Docker\'s linux/arm64)',
+    ],
+    [
+      "arm64 on Fargate Spot, which runs x86_64 only",
+      { "apps/api/deploy.json": { ...api, capacity: "fargate-spot", architecture: "arm64" } },
+      'apps/api/deploy.json: capacity = {"capacity":"fargate-spot","architecture":"arm64"}: puts arm64 tasks on Fargate Spot, which runs x86_64 Linux tasks only, so ECS would refuse the service. Fix: set capacity to "fargate" (on-demand Fargate runs arm64), or set architecture to "x86_64" to keep Spot',
+    ],
+    [
+      "arm64 on Fargate Spot only once an override is merged, blaming the field it sets",
+      {
+        "apps/api/deploy.json": {
+          ...api,
+          capacity: "fargate-spot",
+          environments: { prod: { architecture: "arm64" } },
+        },
+      },
+      'apps/api/deploy.json: environments.prod.architecture = {"capacity":"fargate-spot","architecture":"arm64"}: puts arm64 tasks on Fargate Spot, which runs x86_64 Linux tasks only, so ECS would refuse the service. Fix: set capacity to "fargate" (on-demand Fargate runs arm64), or set architecture to "x86_64" to keep Spot',
     ],
     [
       "a bad environment variable name, with the key as the value",
@@ -325,6 +351,7 @@ describe("loadPlatform", () => {
         minCount: 1,
         maxCount: 2,
         capacity: "fargate",
+        architecture: "x86_64",
         environment: {},
         secrets: {},
         environments: {},

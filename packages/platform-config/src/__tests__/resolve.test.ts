@@ -93,6 +93,7 @@ describe("the template's config, as it ships", () => {
       cpu: 256,
       memory: 512,
       capacity: "fargate",
+      architecture: "x86_64",
     });
   });
 });
@@ -210,6 +211,7 @@ describe("resolveApp", () => {
       minCount: 1,
       maxCount: 8,
       capacity: "fargate-spot",
+      architecture: "x86_64",
       environment: { SELF: "https://jobs.example.com/cb", STAGE: "env-prod", KEEP: "b" },
       secrets: {
         DB: { source: "ssm", name: "/demo/worker/DB", raw: "ssm:/demo/worker/DB" },
@@ -228,6 +230,44 @@ describe("resolveApp", () => {
       environment: { SELF: "https://jobs.staging.example.com/cb", STAGE: "env-staging", KEEP: "a" },
       secrets: { KEY: { source: "secretsmanager", name: "demo/keys", jsonKey: "signing" } },
     });
+  });
+
+  it("takes the architecture from the base, and from an environment's override", () => {
+    const root = writeRepo({
+      "platform.config.json": validPlatform(),
+      "apps/api/deploy.json": {
+        subdomain: "api",
+        port: 8080,
+        architecture: "arm64",
+        environments: { prod: { architecture: "x86_64", capacity: "fargate-spot" } },
+      },
+    });
+    const loaded = loadPlatform({ cwd: root });
+    const api = findApp(loaded, "api");
+    const resolveFor = (name: string) =>
+      resolveApp(loaded, api, resolveEnvironment(loaded.platform, name, {}));
+    expect(resolveFor("staging")).toMatchObject({ architecture: "arm64", capacity: "fargate" });
+    expect(resolveFor("prod")).toMatchObject({ architecture: "x86_64", capacity: "fargate-spot" });
+    expect(resolveFor("local").architecture).toBe("arm64");
+  });
+
+  it("refuses an entry built by hand with arm64 on Fargate Spot", () => {
+    const loaded = loadPlatform({ cwd: templateRepo() });
+    const api = findApp(loaded, "api");
+    const broken = {
+      ...api,
+      manifest: {
+        ...api.manifest,
+        capacity: "fargate-spot" as const,
+        architecture: "arm64" as const,
+      },
+    };
+    const error = configError(() =>
+      resolveApp(loaded, broken, resolveEnvironment(loaded.platform, "staging", {})),
+    );
+    expect(error.message).toMatch(
+      /^apps\/api\/deploy\.json: capacity = .*puts arm64 tasks on Fargate Spot.*Fix: set capacity to "fargate"/,
+    );
   });
 
   it("refuses an entry built by hand with counts out of order", () => {
