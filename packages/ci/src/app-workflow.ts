@@ -128,6 +128,9 @@ export function renderAppWorkflow(input: AppWorkflowInput): string {
     `    uses: ./${REUSABLE_WORKFLOWS.build}`,
     "    with:",
     `      app: ${q(app)}`,
+    // The image is built once and promoted, for the CPU architecture the app has in the first
+    // environment (deploy.json "architecture"); a push to an environment that differs refuses it.
+    ...(environments[0] ? [`      environment: ${q(environments[0])}`] : []),
   );
   let previous = "build";
   environments.forEach((environment, index) => {

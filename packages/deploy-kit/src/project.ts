@@ -16,6 +16,8 @@ export const LABEL = {
   tag: "deploy-kit.tag",
   release: "deploy-kit.release",
   inputs: "deploy-kit.inputs",
+  /** The --platform an image was built for (linux/amd64, linux/arm64); absent: the engine's own. */
+  platform: "deploy-kit.platform",
   port: "deploy-kit.port",
 } as const;
 

@@ -83,10 +83,11 @@ describe("renderAppWorkflow", () => {
       default: "staging",
     });
     expect(doc.permissions).toEqual({ contents: "read" });
+    // Built for the app's architecture in the first environment, then promoted.
     expect(doc.jobs.build).toEqual({
       name: "build",
       uses: "./.github/workflows/build.yml",
-      with: { app: "shop" },
+      with: { app: "shop", environment: "staging" },
     });
     expect(Object.keys(doc.jobs)).toEqual(["build", "deploy-staging", "deploy-qa", "deploy-prod"]);
     expect(doc.jobs["deploy-staging"]).toEqual({

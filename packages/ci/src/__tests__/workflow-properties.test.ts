@@ -205,7 +205,7 @@ describe("releases", () => {
     expect(upload.with.path).toBe("${{ runner.temp }}/image.tar");
     expect(download.with.path).toBe("${{ runner.temp }}/image");
     expect(buildSteps.map((s) => s.run)).toContain(
-      'npx deploy-kit build "$APP" --archive "$RUNNER_TEMP/image.tar"',
+      'npx deploy-kit build "$APP" --env "${DEPLOY_ENV:-local}" --archive "$RUNNER_TEMP/image.tar"',
     );
     expect((release.steps as Yaml[]).map((s) => s.run)).toContain(
       'npx deploy-kit deploy "$APP" --env "$DEPLOY_ENV" --archive "$RUNNER_TEMP/image/image.tar"',
@@ -219,7 +219,8 @@ describe("releases", () => {
       expect(doc.jobs.build, name).toEqual({
         name: "build",
         uses: "./.github/workflows/build.yml",
-        with: { app },
+        // for the app's CPU architecture in the first environment (deploy-kit build --env)
+        with: { app, ...(awsEnvironments[0] ? { environment: awsEnvironments[0] } : {}) },
       });
       let previous = "build";
       for (const environment of awsEnvironments) {

@@ -319,7 +319,7 @@ export const KNOWN_FAILURES: readonly KnownFailure[] = [
     // https://github.com/doctorray117/minecraft-ondemand/issues/43
     id: "exec-format-error",
     title: "The image is built for another CPU architecture",
-    fix: "The image's binaries are for another CPU than the task runs on (typically an arm64 image built on an Apple-silicon laptop, run on x86_64 Fargate). Build for the task's platform: `FROM --platform=linux/amd64 ...` in apps/<app>/Dockerfile or `docker build --platform linux/amd64`, or run the task on ARM64 (runtimePlatform.cpuArchitecture in the app stack).",
+    fix: 'The image\'s binaries are for another CPU than the task runs on (typically an arm64 image built on an Apple-silicon laptop, run on x86_64 Fargate). `deploy-kit build <app> --env <env>` builds for the architecture the app has there (`"architecture"` in apps/<app>/deploy.json, x86_64 unless it says arm64) and refuses to push another; set `"architecture": "arm64"` there (then `cdk deploy` of the app stack) to run the task on Graviton instead.',
     match: (evidence) => find([...taskTexts(evidence), ...evidence.logLines], /exec format error/i),
   },
   {

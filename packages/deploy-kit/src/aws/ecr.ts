@@ -105,8 +105,9 @@ export function releaseTag(at: Date): string {
 
 /**
  * Adds an immutable `release-<time>` tag to the image that was released, without pulling or
- * pushing layers (PutImage of the same manifest). The repository's lifecycle policy keeps the
- * newest release-tagged images, so what an environment runs is never expired.
+ * pushing layers (PutImage of the same manifest). The repository's lifecycle policy never expires
+ * a release-tagged image (packages/infra, AppRegistry), so what an environment runs, or ran and
+ * may be rolled back to, stays.
  */
 export async function tagRelease(
   clients: AwsClients,

@@ -1,8 +1,8 @@
 import path from "node:path";
-import type { ResolvedApp } from "@repo/platform-config/resolve";
+import type { ResolvedApp, ResolvedEnvironment } from "@repo/platform-config/resolve";
 import type { CommandContext } from "../cli/main.js";
-import { type Docker, DockerCli } from "../docker/docker.js";
-import { checkAborted } from "../errors.js";
+import { type Docker, DockerCli, type ImageInfo } from "../docker/docker.js";
+import { checkAborted, DeployError, EXIT } from "../errors.js";
 import { revision } from "../git.js";
 import { inputsHashes } from "../inputs.js";
 import { mb, shortId } from "../output.js";
@@ -41,7 +41,9 @@ export async function buildApps(
   const built: BuiltApp[] = [];
   for (const app of project.apps) {
     checkAborted(context.signal, `stopped before building ${app.name}; nothing was changed.`);
-    built.push(await buildOne(context, project, docker, app, rev, hashes.get(app.packageName)));
+    const one = await buildOne(context, project, docker, app, rev, hashes.get(app.packageName));
+    if (!context.options.dryRun) await checkImageArchitecture(project, app, one.image, docker);
+    built.push(one);
   }
   for (const b of built) {
     reporter.result(
@@ -64,12 +66,12 @@ async function buildOne(
   const begin = performance.now();
   const done = reporter.step(`build ${app.name} → ${image}`);
 
-  // Same inputs as an earlier build: give that image this tag instead of building again.
+  const platform = targetPlatform(app, project.environment);
+  // Same inputs as an earlier build for the same platform: give that image this tag instead of
+  // building again.
   const previous = inputs
-    ? (await docker.imagesWithLabel(`${LABEL.inputs}=${inputs}`)).find(
-        (candidate) =>
-          candidate.labels[LABEL.app] === app.name &&
-          candidate.labels[LABEL.project] === project.name,
+    ? (await docker.imagesWithLabel(`${LABEL.inputs}=${inputs}`)).find((candidate) =>
+        isReusable(candidate, project, app, platform),
       )
     : undefined;
   if (previous) {
@@ -82,8 +84,9 @@ async function buildOne(
     return result(app, image, previous.id, previous.size, rev, begin, true);
   }
   if (options.dryRun) {
+    const flag = platform ? ` --platform ${platform}` : "";
     done(
-      `would run docker build -f ${path.relative(project.root, path.join(app.dir, "Dockerfile"))} .`,
+      `would run docker build${flag} -f ${path.relative(project.root, path.join(app.dir, "Dockerfile"))} .`,
     );
     return result(app, image, "", 0, rev, begin, false);
   }
@@ -95,11 +98,13 @@ async function buildOne(
     [LABEL.tag]: rev.tag,
   };
   if (inputs) labels[LABEL.inputs] = inputs;
+  if (platform) labels[LABEL.platform] = platform;
   const github = project.loaded.platform.github;
   await docker.build({
     context: project.root,
     dockerfile: path.join(app.dir, "Dockerfile"),
     tags: [image],
+    ...(platform ? { platform } : {}),
     buildArgs: {
       GIT_COMMIT: rev.commit,
       APP_VERSION: app.version,
@@ -114,6 +119,85 @@ async function buildOne(
   const info = await docker.imageInspect(image);
   done(info ? `${shortId(info.id)}, ${mb(info.size)}` : undefined);
   return result(app, image, info?.id ?? "", info?.size ?? 0, rev, begin, false);
+}
+
+/** Docker's name of each architecture an app may declare (ECS's names, in the manifest). */
+export const DOCKER_ARCHITECTURE = { x86_64: "amd64", arm64: "arm64" } as const;
+
+/**
+ * The platform to build an app's image for: on AWS the app's architecture in that environment
+ * (`--platform linux/amd64` or `linux/arm64`), whatever machine builds it, because an image runs
+ * only on the CPU it was built for and an arm64 laptop would otherwise ship arm64 images to x86
+ * tasks. Locally, undefined: the engine's own platform, which is what runs the containers.
+ */
+export function targetPlatform(
+  app: Pick<ResolvedApp, "architecture">,
+  environment: Pick<ResolvedEnvironment, "kind">,
+): string | undefined {
+  return environment.kind === "aws" ? `linux/${DOCKER_ARCHITECTURE[app.architecture]}` : undefined;
+}
+
+/**
+ * Whether an image built earlier from the same inputs may stand in for this build: the same app
+ * of the same project, for the same platform. The inputs hash knows nothing of the platform, so
+ * an image built natively for the local environment is reused for AWS only when its architecture
+ * is the one wanted, and an image built for AWS (labelled with its --platform) is not reused
+ * locally, where the engine's own platform runs.
+ */
+export function isReusable(
+  candidate: ImageInfo,
+  project: Pick<Project, "name">,
+  app: Pick<ResolvedApp, "name" | "architecture">,
+  platform: string | undefined,
+): boolean {
+  if (candidate.labels[LABEL.app] !== app.name) return false;
+  if (candidate.labels[LABEL.project] !== project.name) return false;
+  if (platform === undefined) return candidate.labels[LABEL.platform] === undefined;
+  return candidate.architecture === DOCKER_ARCHITECTURE[app.architecture];
+}
+
+/**
+ * Refuses an image that cannot run where the app runs in an AWS environment: its architecture
+ * (`docker image inspect` .Architecture) must be the app's. Such an image would start no task:
+ * each stops at once with "exec format error". Call it before pushing to an AWS environment;
+ * the local environment runs whatever the engine runs, and is not checked.
+ */
+export async function checkImageArchitecture(
+  project: Pick<Project, "environment">,
+  app: Pick<ResolvedApp, "name" | "architecture">,
+  image: string,
+  docker: Pick<Docker, "imageInspect">,
+): Promise<void> {
+  const { environment } = project;
+  if (environment.kind !== "aws") return;
+  const info = await docker.imageInspect(image);
+  // No image: the push says so with its own message.
+  if (!info) return;
+  const problem = architectureProblem(info, app, environment.name, image);
+  if (problem) throw problem;
+}
+
+/** The refusal for an image of the wrong architecture, or undefined when it matches. */
+export function architectureProblem(
+  info: Pick<ImageInfo, "architecture" | "os">,
+  app: Pick<ResolvedApp, "name" | "architecture">,
+  environmentName: string,
+  image: string,
+): DeployError | undefined {
+  const wanted = DOCKER_ARCHITECTURE[app.architecture];
+  const os = info.os ?? "linux";
+  if (info.architecture === wanted && os === "linux") return undefined;
+  const manifest = `apps/${app.name}/deploy.json`;
+  const other = app.architecture === "x86_64" ? "arm64" : "x86_64";
+  const built = info.architecture ? `${os}/${info.architecture}` : "of an unknown architecture";
+  return new DeployError(
+    `App ${app.name}: the image ${image} is ${built}, and ${app.name} runs on ${app.architecture} (linux/${wanted}) in environment ${environmentName}: its tasks would stop with "exec format error".`,
+    {
+      hint: `Build it for the environment: \`deploy-kit build ${app.name} --env ${environmentName}\` builds with --platform linux/${wanted} (if the image still comes out ${built}, the engine ignored the flag: build with BuildKit, \`docker buildx\`). If the app is meant to run on ${other}, set "architecture": "${other}" in ${manifest} (or under "environments": { "${environmentName}": ... } there).`,
+      exitCode: EXIT.usage,
+      code: "architecture_mismatch",
+    },
+  );
 }
 
 function result(

@@ -8,6 +8,7 @@ import { registryAnswers } from "../http.js";
 import { imageRef, openProject, type Project } from "../project.js";
 import { awsClientsFor } from "../targets/index.js";
 import { loadArchive } from "./archive.js";
+import { checkImageArchitecture } from "./build.js";
 
 export interface PushedApp {
   app: string;
@@ -27,6 +28,14 @@ export async function pushApps(
   aws?: AwsClients,
 ): Promise<PushedApp[]> {
   const { environment } = project;
+  // An image built on another machine (an arm64 laptop, an archive from CI) is checked before it
+  // leaves: an x86_64 task of an arm64 image stops at once with "exec format error".
+  if (!context.options.dryRun) {
+    for (const { app, image } of images) {
+      const resolved = project.apps.find((a) => a.name === app);
+      if (resolved) await checkImageArchitecture(project, resolved, image, docker);
+    }
+  }
   // The ECR client loads only for AWS environments.
   const toEcr =
     environment.kind === "aws" && (await import("../aws/ecr.js")).isEcr(environment.registry);

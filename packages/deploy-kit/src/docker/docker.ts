@@ -11,6 +11,10 @@ export interface ImageInfo {
   labels: Record<string, string>;
   repoTags: string[];
   repoDigests: string[];
+  /** The CPU architecture the image runs on, in Docker's words: "amd64", "arm64". */
+  architecture?: string;
+  /** The operating system the image runs on: "linux". */
+  os?: string;
 }
 
 export interface ContainerInfo {
@@ -53,9 +57,31 @@ export interface BuildSpec {
   context: string;
   dockerfile: string;
   tags: string[];
+  /**
+   * The platform to build for, such as "linux/amd64" (`docker build --platform`); undefined
+   * builds for the engine's own platform.
+   */
+  platform?: string;
   buildArgs?: Record<string, string>;
   labels?: Record<string, string>;
   onLine?: (line: string) => void;
+}
+
+/** The `docker` arguments of a build: `docker buildx build --load` when buildx is there. */
+export function buildArguments(spec: BuildSpec, buildx: boolean): string[] {
+  const args = buildx ? ["buildx", "build", "--load"] : ["build"];
+  args.push("--progress=plain", "-f", spec.dockerfile);
+  // An image runs only on the CPU it was built for. BuildKit builds another platform's image
+  // under emulation (QEMU, or Rosetta in Docker Desktop) when the engine has it, and fails
+  // early with "exec format error" in a RUN step when it does not.
+  if (spec.platform) args.push("--platform", spec.platform);
+  for (const tag of spec.tags) args.push("-t", tag);
+  for (const [key, value] of Object.entries(spec.buildArgs ?? {}))
+    args.push("--build-arg", `${key}=${value}`);
+  for (const [key, value] of Object.entries(spec.labels ?? {}))
+    args.push("--label", `${key}=${value}`);
+  args.push(spec.context);
+  return args;
 }
 
 /** The part of the Docker engine deploy-kit uses; tests give a real one or a fake. */
@@ -173,15 +199,7 @@ export class DockerCli implements Docker {
   }
 
   async build(spec: BuildSpec): Promise<void> {
-    const buildx = await this.hasBuildx();
-    const args = buildx ? ["buildx", "build", "--load"] : ["build"];
-    args.push("--progress=plain", "-f", spec.dockerfile);
-    for (const tag of spec.tags) args.push("-t", tag);
-    for (const [key, value] of Object.entries(spec.buildArgs ?? {}))
-      args.push("--build-arg", `${key}=${value}`);
-    for (const [key, value] of Object.entries(spec.labels ?? {}))
-      args.push("--label", `${key}=${value}`);
-    args.push(spec.context);
+    const args = buildArguments(spec, await this.hasBuildx());
     const tail: string[] = [];
     const result = await this.exec(args, {
       env: { DOCKER_BUILDKIT: "1" },
@@ -192,9 +210,10 @@ export class DockerCli implements Docker {
       },
     });
     if (result.code !== 0) {
+      const platform = spec.platform ? ` --platform ${spec.platform}` : "";
       throw new DeployError(`docker build of ${spec.tags[0]} failed (exit ${result.code}).`, {
         details: tail.filter((line) => line.trim()),
-        hint: `Fix the error above; reproduce it with \`docker build -f ${spec.dockerfile} .\` from the repository root.`,
+        hint: `Fix the error above; reproduce it with \`docker build${platform} -f ${spec.dockerfile} .\` from the repository root.`,
       });
     }
   }
@@ -435,6 +454,8 @@ function toImage(raw: any): ImageInfo {
     labels: raw.Config?.Labels ?? {},
     repoTags: raw.RepoTags ?? [],
     repoDigests: raw.RepoDigests ?? [],
+    ...(raw.Architecture ? { architecture: raw.Architecture } : {}),
+    ...(raw.Os ? { os: raw.Os } : {}),
   };
 }
 
