@@ -3,6 +3,7 @@ import { PLATFORM_CONFIG_FILE } from "@repo/platform-config/load";
 import { awsNames } from "@repo/platform-config/names";
 import type { ResolvedApp, ResolvedEnvironment } from "@repo/platform-config/resolve";
 import * as cdk from "aws-cdk-lib";
+import * as iam from "aws-cdk-lib/aws-iam";
 import * as route53 from "aws-cdk-lib/aws-route53";
 import type { Construct } from "constructs";
 import { AppRegistry } from "./constructs/app-registry.js";
@@ -155,6 +156,7 @@ export class PlatformStack extends cdk.Stack {
       });
     }
     this.appRegistries = registries;
+    this.grantImageParametersToCdkDeployRole(Object.values(registries));
 
     if (github) {
       const all = Object.values(registries);
@@ -243,6 +245,39 @@ export class PlatformStack extends cdk.Stack {
    * to EC2, say) makes this stack drop an export another stack still imports. The names are the
    * ones CDK gives those references, derived from the construct paths, which stay stable.
    */
+  /**
+   * CloudFormation resolves a template parameter of type AWS::SSM::Parameter::Value with the
+   * credentials of whoever creates the change set: `cdk deploy` calls it as the CDK bootstrap
+   * deploy role (`cdk-<qualifier>-deploy-role-<account>-<region>`), whose own policy reads only
+   * `/cdk-bootstrap/<qualifier>/version` ("CreateChangeSet uses this to evaluate any SSM
+   * parameters", in the CDK bootstrap template). Each app stack reads its image parameter that
+   * way, so without this grant every `cdk deploy` of an app stack fails with "User doesn't have
+   * permission to call ssm:GetParameters". The grant is an inline policy of this stack on the
+   * bootstrap role, read-only, on exactly this environment's image parameters.
+   */
+  private grantImageParametersToCdkDeployRole(registries: AppRegistry[]): void {
+    if (registries.length === 0) return;
+    const qualifier =
+      (this.node.tryGetContext("@aws-cdk/core:bootstrapQualifier") as string | undefined) ??
+      cdk.DefaultStackSynthesizer.DEFAULT_QUALIFIER;
+    const role = iam.Role.fromRoleName(
+      this,
+      "CdkDeployRole",
+      `cdk-${qualifier}-deploy-role-${this.account}-${this.region}`,
+      { mutable: true },
+    );
+    new iam.Policy(this, "CdkDeployRoleReadsImageParameters", {
+      roles: [role],
+      statements: [
+        new iam.PolicyStatement({
+          sid: "ResolveImageParameters",
+          actions: ["ssm:GetParameters", "ssm:GetParameter"],
+          resources: registries.map((registry) => registry.imageParameter.parameterArn),
+        }),
+      ],
+    });
+  }
+
   private exportContract(resources: PlatformResources): void {
     const values: string[] = [
       resources.vpc.vpcId,

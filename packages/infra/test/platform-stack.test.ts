@@ -42,6 +42,22 @@ describe("PlatformStack", () => {
     expect(stableTemplate(template.toJSON())).toMatchSnapshot();
   });
 
+  test("the CDK deploy role may resolve the apps' image parameters, and only those (cdk deploy of an app stack)", () => {
+    // THEN one inline policy on the bootstrap deploy role, read-only, on the image parameters
+    const policies = fixture.template.findResources("AWS::IAM::Policy", {
+      Properties: { Roles: ["cdk-hnb659fds-deploy-role-111111111111-eu-west-1"] },
+    });
+    const documents = Object.values(policies).map((p) => p.Properties.PolicyDocument.Statement);
+    expect(documents).toHaveLength(1);
+    const [statement] = documents[0];
+    expect(statement.Sid).toBe("ResolveImageParameters");
+    expect(statement.Action).toEqual(["ssm:GetParameter", "ssm:GetParameters"]);
+    const resources = JSON.stringify(statement.Resource);
+    expect(resources).toMatch(/:parameter","?,?\{"Ref":"AppApiImageParameter/);
+    expect(resources).toMatch(/:parameter","?,?\{"Ref":"AppWebImageParameter/);
+    expect(statement.Resource).toHaveLength(2);
+  });
+
   test("the contract carries the environment, network choice and shared resources", () => {
     // GIVEN / WHEN the default (public) platform
     const { stack } = fixture;
