@@ -60,6 +60,12 @@ export interface RunOptions {
   /** Host port on 127.0.0.1. @default one Docker picks */
   hostPort?: number;
   containerPort?: number;
+  /**
+   * A tmpfs at /tmp, as deploy-kit runs containers locally. Without it /tmp is what ECS mounts:
+   * the image's declared volume (Docker makes it an anonymous volume, removed with the container).
+   * @default true
+   */
+  tmpfs?: boolean;
 }
 
 export interface Container {
@@ -78,7 +84,8 @@ const started = new Set<string>();
  */
 export async function runContainer(options: RunOptions): Promise<Container> {
   const containerPort = options.containerPort ?? 8080;
-  const args = ["run", "-d", "--label", TEST_LABEL, "--read-only", "--tmpfs", "/tmp"];
+  const args = ["run", "-d", "--label", TEST_LABEL, "--read-only"];
+  if (options.tmpfs ?? true) args.push("--tmpfs", "/tmp");
   args.push("--cap-drop", "ALL", "--security-opt", "no-new-privileges");
   args.push("-p", `127.0.0.1:${options.hostPort ?? ""}:${containerPort}`);
   for (const [key, value] of Object.entries(options.env ?? {})) args.push("-e", `${key}=${value}`);
@@ -99,7 +106,8 @@ export async function runContainer(options: RunOptions): Promise<Container> {
     },
     remove: async () => {
       started.delete(id);
-      await docker(["rm", "-f", id]).catch(() => undefined);
+      // -v: with its anonymous volumes (an image's declared VOLUME without a tmpfs over it).
+      await docker(["rm", "-f", "-v", id]).catch(() => undefined);
     },
   };
 }
@@ -108,7 +116,35 @@ export async function runContainer(options: RunOptions): Promise<Container> {
 export async function removeAllContainers(): Promise<void> {
   const ids = [...started];
   started.clear();
-  if (ids.length) await docker(["rm", "-f", ...ids]).catch(() => undefined);
+  if (ids.length) await docker(["rm", "-f", "-v", ...ids]).catch(() => undefined);
+}
+
+export interface OneShot {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * `docker run --rm` of `image` with `args` after it (for the images here: node's arguments, since
+ * their entrypoint is node), locked down as `runContainer` does; `runArgs` go before the image.
+ * Resolves with the exit code and output, whatever the exit code.
+ */
+export async function runOnce(image: string, runArgs: string[], args: string[]): Promise<OneShot> {
+  const all = ["run", "--rm", "--label", TEST_LABEL, "--cap-drop", "ALL"];
+  all.push("--security-opt", "no-new-privileges", "--network", "none", ...runArgs, image, ...args);
+  try {
+    const { stdout, stderr } = await exec("docker", all, { cwd: repoRoot, timeout: 60_000 });
+    return { code: 0, stdout: stdout.trim(), stderr: stderr.trim() };
+  } catch (err) {
+    const failed = err as { code?: number | string; stdout?: string; stderr?: string };
+    if (typeof failed.code !== "number") throw err;
+    return {
+      code: failed.code,
+      stdout: failed.stdout?.trim() ?? "",
+      stderr: failed.stderr?.trim() ?? "",
+    };
+  }
 }
 
 /** Polls `url` until it answers `status`; returns the milliseconds it took. */

@@ -22,6 +22,13 @@ export const port = (fallback: number) =>
     .describe(`a TCP port between 1 and 65535, for example ${fallback}`);
 
 /**
+ * The longest a shutdown may take, drain and in-flight requests together: ECS kills a task 30 s
+ * after SIGTERM (stopTimeout in packages/infra's app-service.ts), and closing and exiting need a
+ * moment after the last request.
+ */
+export const SHUTDOWN_BUDGET_MS = 25_000;
+
+/**
  * Variables every service of the platform understands. The platform (deploy-kit locally, the ECS
  * task definition on AWS) sets the release metadata; nothing here is a secret.
  */
@@ -55,12 +62,73 @@ export const baseEnvShape = {
     .number()
     .int()
     .min(0)
-    .max(25_000)
+    .max(SHUTDOWN_BUDGET_MS)
     .default(10_000)
     .describe(
-      "milliseconds to let in-flight requests finish on SIGTERM, at most 25000 (ECS stops tasks after 30 s)",
+      "milliseconds to let in-flight requests finish once the listener is closed, at most 25000 together with SHUTDOWN_DRAIN_MS (ECS stops tasks after 30 s)",
+    ),
+  /*
+   * The drain: how long the server keeps serving after SIGTERM with /healthz answering 503, so
+   * that the load balancer takes the task out before the listener closes. The arithmetic, with
+   * the numbers of packages/infra (app-service.ts):
+   *   - ECS sends SIGKILL 30 s (stopTimeout) after SIGTERM. Drain 15 s + in-flight requests 10 s
+   *     (SHUTDOWN_TIMEOUT_MS) = 25 s, which leaves 5 s to close connections, flush logs, exit.
+   *   - When ECS stops a task itself (a release, scale-in) it deregisters the target first and
+   *     waits the 15 s deregistration delay before SIGTERM: the ALB has let go already.
+   *   - A Fargate Spot interruption may send SIGTERM while the target is still registered
+   *     (aws/containers-roadmap#2673). ECS deregisters the interrupted task too, and the ALB
+   *     stops routing to it seconds later: 15 s covers that with room to spare. The ALB's own
+   *     health check is the backstop: every 10 s, out after 3 failures, so 20 to 30 s after
+   *     /healthz turns 503. That alone does not fit in 30 s with time left for in-flight
+   *     requests; covering it needs a longer stopTimeout (Fargate allows 120 s) and
+   *     SHUTDOWN_BUDGET_MS raised with it.
+   * A second SIGTERM ends the drain early: ECS sends one when it stops the task after having
+   * deregistered it, so the load balancer has let go by then.
+   */
+  SHUTDOWN_DRAIN_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(SHUTDOWN_BUDGET_MS)
+    .default(15_000)
+    .describe(
+      "milliseconds to keep serving after SIGTERM while /healthz answers 503, so the load balancer takes the task out first: 0 to 25000 together with SHUTDOWN_TIMEOUT_MS (ECS stops tasks after 30 s), for example 15000",
+    ),
+  /*
+   * Off by default: on AWS an idle target that is still registered has no connection open, and
+   * the ALB opens one for the next request it routes there, up to 30 s later. The local
+   * environment turns it on: its edge router closes its connections to a container as soon as it
+   * routes the host elsewhere, so "no connection" there means "no longer routed".
+   */
+  SHUTDOWN_DRAIN_ENDS_WHEN_IDLE: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((value) => value === "true")
+    .describe(
+      "true to end the drain as soon as no connection is open (where the load balancer closes its connections to a target it no longer routes to, as the local edge router does), else false",
     ),
 } as const;
+
+/** Checks across variables of `baseEnvShape`; each runs only when the shape has its variables. */
+function shutdownBudget(
+  data: Record<string, unknown>,
+  source: Record<string, string | undefined>,
+  ctx: z.RefinementCtx,
+): void {
+  const drain = data.SHUTDOWN_DRAIN_MS;
+  const timeout = data.SHUTDOWN_TIMEOUT_MS;
+  if (typeof drain !== "number" || typeof timeout !== "number") return;
+  if (drain + timeout <= SHUTDOWN_BUDGET_MS) return;
+  // Name the variable the operator set (the other one has its default).
+  const blamed =
+    source.SHUTDOWN_DRAIN_MS === undefined ? "SHUTDOWN_TIMEOUT_MS" : "SHUTDOWN_DRAIN_MS";
+  const other = blamed === "SHUTDOWN_DRAIN_MS" ? "SHUTDOWN_TIMEOUT_MS" : "SHUTDOWN_DRAIN_MS";
+  ctx.addIssue({
+    code: "custom",
+    path: [blamed],
+    message: `with ${other}=${data[other]} a shutdown may take ${(drain + timeout) / 1000} s, more than the ${SHUTDOWN_BUDGET_MS / 1000} s that fit before ECS kills the task`,
+  });
+}
 
 /** A comma-separated list of absolute http(s) origins, such as `https://web.example.com`. */
 export const originList = z
@@ -109,7 +177,9 @@ export function loadEnv<Shape extends z.ZodRawShape>(
   shape: Shape,
   source: Record<string, string | undefined>,
 ): z.infer<z.ZodObject<Shape>> {
-  const schema = z.object(shape);
+  const schema = z
+    .object(shape)
+    .superRefine((data, ctx) => shutdownBudget(data as Record<string, unknown>, source, ctx));
   const result = schema.safeParse(source);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {

@@ -7,7 +7,7 @@ import type { Logger } from "./logger.js";
 
 const REQUEST_ID = /^[\w.:@/+=-]{1,128}$/;
 
-/** The answer of `/readyz`; `serve()` turns it false when shutdown starts. */
+/** The answer of `/healthz` and `/readyz`; `serve()` turns it false when shutdown starts. */
 export interface Readiness {
   ready: boolean;
 }
@@ -54,12 +54,20 @@ export function serviceApp(logger: Logger): Express {
   return app;
 }
 
-/** `GET /healthz`: the process answers (liveness, what the load balancer checks). `GET /readyz`: it accepts work. */
+/**
+ * `GET /healthz` is what the load balancer checks (each app's `healthCheckPath`: the ALB's target
+ * group, the local edge router's probes): 200 while the process takes new requests, 503 once
+ * shutdown has started, so that the load balancer takes the task out while it still serves (the
+ * drain, see lifecycle.ts). A liveness check that stayed 200 would keep a stopping task in the
+ * target group until its listener closed. `GET /readyz` answers the same readiness, in its own
+ * words, for callers that ask it.
+ */
 export function healthRoutes(readiness: Readiness): Router {
   const router = Router();
   router.get("/healthz", (_req, res) => {
     res.setHeader("cache-control", "no-store");
-    res.json({ status: "ok" });
+    if (readiness.ready) res.json({ status: "ok" });
+    else res.status(503).json({ status: "shutting_down" });
   });
   router.get("/readyz", (_req, res) => {
     res.setHeader("cache-control", "no-store");

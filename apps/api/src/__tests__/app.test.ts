@@ -29,10 +29,12 @@ describe("health", () => {
     expect(res.headers["cache-control"]).toBe("no-store");
   });
 
-  it("GET /readyz turns 503 when shutdown starts", async () => {
+  it("GET /healthz and /readyz turn 503 when shutdown starts, so the load balancer lets go", async () => {
     const { app, readiness } = makeApp();
     await request(app).get("/readyz").expect(200);
     readiness.ready = false;
+    // /healthz is the healthCheckPath of deploy.json: what the ALB and the local edge check.
+    await request(app).get("/healthz").expect(503, { status: "shutting_down" });
     await request(app).get("/readyz").expect(503, { status: "shutting_down" });
   });
 });

@@ -131,6 +131,12 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 }
 
+/** Where an upstream origin (`http://name:port`) is connected to. */
+function hostAndPort(upstream: string): { host: string; port: number } {
+  const url = new URL(upstream);
+  return { host: url.hostname.replace(/^\[|\]$/g, ""), port: Number(url.port) || 80 };
+}
+
 class UpstreamTimeout extends Error {
   override name = "UpstreamTimeout";
 }
@@ -145,13 +151,7 @@ function upstreamRequest(
   agent: Agent | false,
   timeoutMs: number,
 ): { proxyReq: ClientRequest; timer: NodeJS.Timeout } {
-  const url = new URL(target);
-  const proxyReq = httpRequest({
-    ...options,
-    host: url.hostname.replace(/^\[|\]$/g, ""),
-    port: Number(url.port) || 80,
-    agent,
-  });
+  const proxyReq = httpRequest({ ...options, ...hostAndPort(target), agent });
   const timer = setTimeout(() => {
     proxyReq.destroy(new UpstreamTimeout(`no response within ${timeoutMs} ms`));
   }, timeoutMs);
@@ -275,6 +275,28 @@ export function createProxy(options: ProxyOptions): Proxy {
   // its idle sockets a second before that, which keeps the reuse-after-close race rare.
   const agent = new Agent({ keepAlive: true, scheduling: "lifo" });
   const tunnels = new Set<Duplex>();
+
+  // The edge lets go of an upstream as soon as no host routes to it, as the ALB closes its
+  // connections to a target it has deregistered: pooled idle connections close at once, busy ones
+  // once their response is done. The container then has no connection left, which (with
+  // SHUTDOWN_DRAIN_ENDS_WHEN_IDLE, as the local environment sets it) ends its drain: a release
+  // does not wait out the old container's drain, and a container stopped while still routed keeps
+  // serving until its host is routed elsewhere.
+  const routedPools = () =>
+    new Set([...routes.upstreams()].map((u) => agent.getName(hostAndPort(u))));
+  routes.onChange(() => {
+    const routed = routedPools();
+    for (const [name, sockets] of Object.entries(agent.freeSockets)) {
+      if (routed.has(name)) continue;
+      // The agent skips destroyed sockets and forgets them once they have closed.
+      for (const socket of [...(sockets ?? [])]) socket.destroy();
+    }
+  });
+  agent.on("free", (socket: Socket, options: { host?: string; port?: number | string }) => {
+    const name = agent.getName(options);
+    // Only a socket the agent pooled: one it handed straight to a waiting request is busy.
+    if (!routedPools().has(name) && agent.freeSockets[name]?.includes(socket)) socket.destroy();
+  });
 
   function accessLog(
     req: IncomingMessage,

@@ -55,9 +55,24 @@ export function checkUpstream(value: unknown, field = "upstream"): string {
  */
 export class RouteTable {
   #routes = new Map<string, string>();
+  #listeners: Array<() => void> = [];
 
   get(host: string): string | undefined {
     return this.#routes.get(host);
+  }
+
+  /** Calls `listener` after every change of the table. */
+  onChange(listener: () => void): void {
+    this.#listeners.push(listener);
+  }
+
+  /** Every upstream some host routes to. */
+  upstreams(): Set<string> {
+    return new Set(this.#routes.values());
+  }
+
+  #changed(): void {
+    for (const listener of this.#listeners) listener();
   }
 
   /** Validates both and points `host` at `upstream`; returns the upstream it pointed to before. */
@@ -66,6 +81,7 @@ export class RouteTable {
     const origin = checkUpstream(upstream);
     const previous = this.#routes.get(name);
     this.#routes.set(name, origin);
+    this.#changed();
     return { upstream: origin, previous };
   }
 
@@ -73,6 +89,7 @@ export class RouteTable {
   delete(host: string): string | undefined {
     const previous = this.#routes.get(host);
     this.#routes.delete(host);
+    this.#changed();
     return previous;
   }
 
@@ -83,6 +100,7 @@ export class RouteTable {
       next.set(checkHost(host, "routes key"), checkUpstream(upstream, `routes["${host}"]`));
     }
     this.#routes = next;
+    this.#changed();
     return this.toJSON();
   }
 

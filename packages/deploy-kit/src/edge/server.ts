@@ -36,9 +36,14 @@ proxy.server.on("upgrade", edge.upgrade);
 const admin = await listen("admin", edge.admin, env.ADMIN_PORT);
 
 let stopping: Promise<void> | undefined;
+// No drain here (serve's default): nothing routes to the edge, people and the deploy CLI call it.
 const both: RunningServer = {
   server: proxy.server,
   port: proxy.port,
+  get phase() {
+    return proxy.phase;
+  },
+  endDrain: () => false,
   shutdown(reason) {
     stopping ??= (async () => {
       // Tunnels (WebSockets) have no natural end to wait for, and the server would wait for them

@@ -7,10 +7,13 @@ import {
   docker,
   removeAllContainers,
   runContainer,
+  runOnce,
   waitForHttp,
 } from "../docker.js";
 
 const hasDocker = toolGate("container", dockerMissing(), DOCKER_FIX);
+/** A short drain (SHUTDOWN_DRAIN_MS) for these tests, so that each phase can be watched. */
+const DRAIN_MS = 1_500;
 
 const RELEASE = {
   GIT_COMMIT: "e2e0c0ffee",
@@ -84,15 +87,26 @@ describe.skipIf(!hasDocker)("container images", () => {
       await container.remove();
     });
 
-    it("closes idle keep-alive connections on SIGTERM and exits 0", async () => {
-      const container = await runContainer({ image: images[app].tag, env: START_ENV[app] });
+    it("on SIGTERM fails /healthz but keeps serving through the drain, then closes idle keep-alive connections and exits 0", async () => {
+      const container = await runContainer({
+        image: images[app].tag,
+        env: { ...START_ENV[app], SHUTDOWN_DRAIN_MS: String(DRAIN_MS) },
+      });
       await waitForHttp(`${container.url}/healthz`);
       const idle = await RawConnection.open(container.port);
       idle.write("GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n");
       await idle.until((text) => text.includes('{"status":"ok"}'));
 
+      const signalled = performance.now();
       await docker(["kill", "--signal", "SIGTERM", container.id]);
-      expect(await within(idle.closed, 3_000)).toBe(true);
+      // The load balancer's check fails at once, on the kept connection and on a new one alike.
+      idle.write("GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n");
+      await idle.until((text) => text.includes('{"status":"shutting_down"}'));
+      const fresh = await fetch(`${container.url}/healthz`, { signal: AbortSignal.timeout(2_000) });
+      expect(fresh.status).toBe(503);
+
+      expect(await within(idle.closed, DRAIN_MS + 3_000)).toBe(true);
+      expect(performance.now() - signalled).toBeGreaterThanOrEqual(DRAIN_MS - 100);
       expect(await docker(["wait", container.id], 10_000)).toBe("0");
       await container.remove();
     });
@@ -108,8 +122,11 @@ describe.skipIf(!hasDocker)("container images", () => {
     });
   });
 
-  it("api: on SIGTERM an in-flight request finishes, new connections get nothing, exit 0 in seconds", async () => {
-    const container = await runContainer({ image: images.api.tag });
+  it("api: on SIGTERM it goes not ready, serves through the drain, closes, then lets an in-flight request finish, exit 0", async () => {
+    const container = await runContainer({
+      image: images.api.tag,
+      env: { SHUTDOWN_DRAIN_MS: String(DRAIN_MS) },
+    });
     await waitForHttp(`${container.url}/healthz`);
 
     const body = JSON.stringify({ text: "written during shutdown" });
@@ -124,21 +141,113 @@ describe.skipIf(!hasDocker)("container images", () => {
 
     const signalled = performance.now();
     await docker(["kill", "--signal", "SIGTERM", container.id]);
-    expect(await within(idle.closed, 3_000)).toBe(true);
+    // 1. Not ready, 2. still serving: the drain, while the load balancer notices.
+    const health = await fetch(`${container.url}/healthz`, { signal: AbortSignal.timeout(2_000) });
+    expect(health.status).toBe(503);
+    const info = await fetch(`${container.url}/v1/info`, { signal: AbortSignal.timeout(2_000) });
+    expect(info.status).toBe(200);
+    expect(performance.now() - signalled).toBeLessThan(DRAIN_MS);
+
+    // 3. Closed: idle connections end and new ones are refused, once the drain is over.
+    expect(await within(idle.closed, DRAIN_MS + 3_000)).toBe(true);
+    expect(performance.now() - signalled).toBeGreaterThanOrEqual(DRAIN_MS - 100);
     await expect(
       fetch(`${container.url}/healthz`, { signal: AbortSignal.timeout(2_000) }),
     ).rejects.toThrow();
 
+    // 4. The request in flight since before SIGTERM still finishes.
     inFlight.write(body.slice(8));
     const answer = await inFlight.until((text) => text.includes("written during shutdown"));
     expect(answer).toMatch(/^HTTP\/1\.1 201 Created/);
     expect(answer.toLowerCase()).toContain("connection: close");
 
     expect(await docker(["wait", container.id], 30_000)).toBe("0");
-    expect(performance.now() - signalled).toBeLessThan(10_000);
-    const logs = await container.logs();
-    expect(logs).toContain('"msg":"shutting down"');
-    expect(logs).toContain('"msg":"stopped"');
+    expect(performance.now() - signalled).toBeLessThan(DRAIN_MS + 10_000);
+    const messages = (await container.logs())
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line).msg);
+    expect(
+      messages.filter(
+        (msg) => ["shutting down", "drain over", "stopped"].includes(msg) || /^closing/.test(msg),
+      ),
+    ).toEqual([
+      "shutting down",
+      "drain over",
+      "closing: refusing new connections, finishing requests in flight",
+      "stopped",
+    ]);
     await container.remove();
+  });
+
+  it("api: a second SIGTERM ends the default 15 s drain at once", async () => {
+    const container = await runContainer({ image: images.api.tag });
+    await waitForHttp(`${container.url}/healthz`);
+    await docker(["kill", "--signal", "SIGTERM", container.id]);
+    await waitForHttp(`${container.url}/healthz`, 5_000, 503);
+
+    const again = performance.now();
+    await docker(["kill", "--signal", "SIGTERM", container.id]);
+    expect(await docker(["wait", container.id], 10_000)).toBe("0");
+    expect(performance.now() - again).toBeLessThan(3_000);
+    expect(await container.logs()).toContain('"msg":"another signal: ending the drain now"');
+    await container.remove();
+  });
+
+  describe("api: /tmp with a read-only root file system, as ECS runs it", () => {
+    // Writes a file to os.tmpdir() as the image's user, and says who wrote where, or why not.
+    const WRITE_TMP = [
+      "-e",
+      `const fs = require("node:fs"), os = require("node:os"), path = require("node:path");
+       try {
+         fs.writeFileSync(path.join(os.tmpdir(), "probe"), "ok");
+         console.log("uid " + process.getuid() + " wrote " + os.tmpdir());
+       } catch (err) {
+         console.log(err.code);
+         process.exit(1);
+       }`,
+    ];
+
+    it("declares /tmp a volume, so that ECS fills its task volume from the image", async () => {
+      const volumes = await docker([
+        "image",
+        "inspect",
+        "-f",
+        "{{json .Config.Volumes}}",
+        images.api.tag,
+      ]);
+      expect(JSON.parse(volumes)).toEqual({ "/tmp": {} });
+    });
+
+    it("lets the non-root user write to os.tmpdir() with no tmpfs: the declared volume is mounted", async () => {
+      const run = await runOnce(images.api.tag, ["--read-only"], WRITE_TMP);
+      expect(run).toMatchObject({ code: 0, stdout: "uid 65532 wrote /tmp" });
+    });
+
+    it("fails where the volume is not filled from the image (ECS without VOLUME: root-owned 0755)", async () => {
+      const run = await runOnce(
+        images.api.tag,
+        ["--read-only", "--mount", "type=volume,destination=/tmp,volume-nocopy"],
+        WRITE_TMP,
+      );
+      expect(run).toMatchObject({ code: 1, stdout: "EACCES" });
+    });
+
+    it("fails where /tmp is as read-only as the rest of the root (no volume there)", async () => {
+      const run = await runOnce(
+        images.api.tag,
+        ["--read-only", "--mount", "type=tmpfs,destination=/tmp,readonly"],
+        WRITE_TMP,
+      );
+      expect(run).toMatchObject({ code: 1, stdout: "EROFS" });
+    });
+
+    it("serves as usual from the declared volume, and leaves no volume behind", async () => {
+      const before = await docker(["volume", "ls", "-q"]);
+      const container = await runContainer({ image: images.api.tag, tmpfs: false });
+      await waitForHttp(`${container.url}/healthz`);
+      await container.remove();
+      expect(await docker(["volume", "ls", "-q"])).toBe(before);
+    });
   });
 });

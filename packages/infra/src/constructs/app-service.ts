@@ -204,7 +204,9 @@ export class AppService extends Construct {
       readonlyRootFilesystem: true,
       // Like the local environment's `--cap-drop ALL`: a Node server needs no capability.
       linuxParameters: new ecs.LinuxParameters(this, "LinuxParameters"),
-      // The apps finish in-flight requests within SHUTDOWN_TIMEOUT_MS (at most 25 s) of SIGTERM.
+      // After SIGTERM the apps keep serving for SHUTDOWN_DRAIN_MS (15 s: the load balancer takes
+      // them out, /healthz answers 503), then finish in-flight requests within SHUTDOWN_TIMEOUT_MS
+      // (10 s); server-kit refuses a sum above 25 s, so they exit before ECS's SIGKILL at 30 s.
       stopTimeout: cdk.Duration.seconds(30),
       // EC2: the container's hard limit, which is also what placement reserves on the instance.
       ...(onEc2 ? { cpu: app.cpu, memoryLimitMiB: app.memory } : {}),

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { baseEnvShape, ConfigError, httpUrl, loadEnv, originList } from "../env.js";
+import {
+  baseEnvShape,
+  ConfigError,
+  httpUrl,
+  loadEnv,
+  originList,
+  SHUTDOWN_BUDGET_MS,
+} from "../env.js";
 
 describe("loadEnv", () => {
   it("fills the defaults", () => {
@@ -12,7 +19,42 @@ describe("loadEnv", () => {
       GIT_COMMIT: "unknown",
       DEPLOY_ENV: "development",
       SHUTDOWN_TIMEOUT_MS: 10_000,
+      SHUTDOWN_DRAIN_MS: 15_000,
+      SHUTDOWN_DRAIN_ENDS_WHEN_IDLE: false,
     });
+  });
+
+  it("fits the default drain and in-flight time inside ECS's 30 s stop timeout", () => {
+    const env = loadEnv(baseEnvShape, {});
+    expect(env.SHUTDOWN_DRAIN_MS + env.SHUTDOWN_TIMEOUT_MS).toBeLessThanOrEqual(SHUTDOWN_BUDGET_MS);
+    expect(SHUTDOWN_BUDGET_MS).toBeLessThan(30_000);
+  });
+
+  it("reads the drain settings", () => {
+    const env = loadEnv(baseEnvShape, {
+      SHUTDOWN_DRAIN_MS: "5000",
+      SHUTDOWN_DRAIN_ENDS_WHEN_IDLE: "true",
+    });
+    expect(env.SHUTDOWN_DRAIN_MS).toBe(5_000);
+    expect(env.SHUTDOWN_DRAIN_ENDS_WHEN_IDLE).toBe(true);
+  });
+
+  it("refuses a drain that leaves no room in the stop timeout, naming what was set", () => {
+    expect(() => loadEnv(baseEnvShape, { SHUTDOWN_DRAIN_MS: "20000" })).toThrow(
+      /SHUTDOWN_DRAIN_MS="20000": with SHUTDOWN_TIMEOUT_MS=10000 a shutdown may take 30 s, more than the 25 s .*Set SHUTDOWN_DRAIN_MS to milliseconds to keep serving/,
+    );
+    expect(() => loadEnv(baseEnvShape, { SHUTDOWN_TIMEOUT_MS: "20000" })).toThrow(
+      /SHUTDOWN_TIMEOUT_MS="20000": with SHUTDOWN_DRAIN_MS=15000 a shutdown may take 35 s/,
+    );
+    expect(
+      loadEnv(baseEnvShape, { SHUTDOWN_DRAIN_MS: "0", SHUTDOWN_TIMEOUT_MS: "25000" }),
+    ).toMatchObject({ SHUTDOWN_DRAIN_MS: 0, SHUTDOWN_TIMEOUT_MS: 25_000 });
+  });
+
+  it("refuses a drain switch that is not true or false", () => {
+    expect(() => loadEnv(baseEnvShape, { SHUTDOWN_DRAIN_ENDS_WHEN_IDLE: "yes" })).toThrow(
+      /SHUTDOWN_DRAIN_ENDS_WHEN_IDLE="yes": .*Set SHUTDOWN_DRAIN_ENDS_WHEN_IDLE to true to end the drain/,
+    );
   });
 
   it("coerces numbers", () => {

@@ -63,9 +63,12 @@ describe("healthRoutes", () => {
     const readiness = { ready: true };
     const { app } = makeApp(readiness);
     await request(app).get("/readyz").expect(200, { status: "ready" });
+    await request(app).get("/healthz").expect(200, { status: "ok" });
     readiness.ready = false;
     await request(app).get("/readyz").expect(503, { status: "shutting_down" });
-    await request(app).get("/healthz").expect(200, { status: "ok" });
+    // /healthz is what the load balancer checks: it must fail too, or the ALB keeps routing here.
+    const res = await request(app).get("/healthz").expect(503, { status: "shutting_down" });
+    expect(res.headers["cache-control"]).toBe("no-store");
   });
 });
 

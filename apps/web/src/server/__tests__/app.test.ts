@@ -115,8 +115,10 @@ describe("the page", () => {
 });
 
 describe("health", () => {
-  it("answers /healthz and /readyz", async () => {
+  it("answers /healthz and /readyz, both 503 once shutdown starts", async () => {
     await request(makeApp()).get("/healthz").expect(200, { status: "ok" });
-    await request(makeApp("https://api.example.com", false)).get("/readyz").expect(503);
+    const stopping = makeApp("https://api.example.com", false);
+    await request(stopping).get("/healthz").expect(503, { status: "shutting_down" });
+    await request(stopping).get("/readyz").expect(503);
   });
 });

@@ -101,6 +101,44 @@ describe("a release: swap, drain, stop", () => {
     await until(() => edge.traffic.get(blue.url).inFlight === 0, "blue to drain");
   });
 
+  it("lets go of the old upstream: idle connections close at the swap, busy ones after their response", async () => {
+    // What ends a drained container's drain locally (SHUTDOWN_DRAIN_ENDS_WHEN_IDLE), as the ALB
+    // closes its connections to a target it has deregistered.
+    const { edge, proxy } = await startEdge(cleanup);
+    let release: (() => void) | undefined;
+    const blue = await listen(cleanup, (req, res) => {
+      if (req.url === "/slow") {
+        release = () => res.end("blue done");
+        return;
+      }
+      named("blue")(req, res);
+    });
+    const green = await listen(cleanup, named("green"));
+    const open = () =>
+      new Promise<number>((resolve, reject) =>
+        blue.server.getConnections((err, count) => (err ? reject(err) : resolve(count))),
+      );
+    edge.routes.set("api.localhost", blue.url);
+    const agent = keepAliveAgent(4);
+    await Promise.all(
+      Array.from({ length: 4 }, () => send(proxy.port, { host: "api.localhost", agent })),
+    );
+    const slow = send(proxy.port, { host: "api.localhost", path: "/slow" });
+    await until(() => release !== undefined, "the slow request to reach blue");
+    // While routed, the edge keeps its pooled connections to blue.
+    edge.routes.set("web.localhost", green.url);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await open()).toBeGreaterThanOrEqual(2);
+
+    edge.routes.set("api.localhost", green.url);
+    await until(async () => (await open()) === 1, "blue's idle connections to close");
+    release?.();
+    expect((await slow).body).toBe("blue done");
+    await until(async () => (await open()) === 0, "blue's last connection to close");
+    const after = await send(proxy.port, { host: "api.localhost", agent });
+    expect(JSON.parse(after.body).name).toBe("green");
+  });
+
   it("keeps the client's keep-alive connection across a swap", async () => {
     const { edge, proxy } = await startEdge(cleanup);
     const blue = await listen(cleanup, named("blue"));
