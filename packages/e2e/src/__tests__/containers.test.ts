@@ -183,13 +183,16 @@ describe.skipIf(!hasDocker)("container images", () => {
   it("api: a second SIGTERM ends the default 15 s drain at once", async () => {
     const container = await runContainer({ image: images.api.tag });
     await waitForHttp(`${container.url}/healthz`);
+    const first = performance.now();
     await docker(["kill", "--signal", "SIGTERM", container.id]);
     await waitForHttp(`${container.url}/healthz`, 5_000, 503);
 
-    const again = performance.now();
     await docker(["kill", "--signal", "SIGTERM", container.id]);
-    expect(await docker(["wait", container.id], 10_000)).toBe("0");
-    expect(performance.now() - again).toBeLessThan(3_000);
+    expect(await docker(["wait", container.id], 15_000)).toBe("0");
+    // Had the drain run its course, the server would have exited no sooner than 15 s after the
+    // first SIGTERM. (Not a speed figure: on a loaded machine `docker kill` and `wait` alone can
+    // take seconds, so the bound is the drain, not a tight number.)
+    expect(performance.now() - first).toBeLessThan(14_000);
     expect(await container.logs()).toContain('"msg":"another signal: ending the drain now"');
     await container.remove();
   });
