@@ -3,6 +3,7 @@ import type { ResolvedApp } from "@repo/platform-config/resolve";
 import * as cdk from "aws-cdk-lib";
 import type { Construct } from "constructs";
 import { AppService } from "./constructs/app-service.js";
+import { platformStackSynthesizer } from "./constructs/github-infra-roles.js";
 import type { PlatformResources } from "./platform-resources.js";
 
 export interface AppServiceStackProps extends cdk.StackProps {
@@ -28,6 +29,8 @@ export class AppServiceStack extends cdk.Stack {
     super(scope, id, {
       description: `Service of app ${app.name} in ${platform.environment}: task definition, ECS service, listener rule, DNS records, autoscaling`,
       ...stackProps,
+      // No CDK lookup role for the CI roles to assume (see platformStackSynthesizer).
+      synthesizer: stackProps.synthesizer ?? platformStackSynthesizer(),
       stackName: stackProps.stackName ?? names.stack,
     });
     cdk.Tags.of(this).add("app", app.name);

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { ConfigError, type ConfigProblem } from "@repo/platform-config/errors";
 import { type LoadedPlatform, PLATFORM_CONFIG_FILE } from "@repo/platform-config/load";
-import { awsNames, githubOidcProviderArn } from "@repo/platform-config/names";
+import { awsNames, githubEnvironments, githubOidcProviderArn } from "@repo/platform-config/names";
 import {
   environmentNames,
   type ResolvedApp,
@@ -21,6 +21,7 @@ export function awsEnvironments(loaded: LoadedPlatform): AwsEnvironment[] {
     if (environment.kind === "aws") environments.push(environment);
   }
   checkSharedOidcProvider(environments, loaded);
+  checkGitHubEnvironments(environments, loaded);
   return environments;
 }
 
@@ -90,6 +91,32 @@ function checkSharedOidcProvider(environments: AwsEnvironment[], loaded: LoadedP
       value: undefined,
       message: `is required: environments ${first.name} and ${environment.name} share account ${environment.account}, which holds one GitHub OIDC provider, created by ${first.name}'s platform stack`,
       fix: `set environments.${environment.name}.githubOidcProviderArn to "${githubOidcProviderArn(environment.account, environment.region)}" and deploy ${first.name}'s platform first`,
+    });
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+}
+
+/**
+ * Each environment's releases and `cdk deploy` run in GitHub environments of their own
+ * (githubEnvironments), which the deploy and infra roles trust by name: an environment named like
+ * another's infra environment (`staging-infra` next to `staging`) would let its release jobs
+ * present the `sub` that the other's infra role trusts.
+ */
+function checkGitHubEnvironments(environments: AwsEnvironment[], loaded: LoadedPlatform): void {
+  if (!loaded.platform.github) return;
+  const infra = new Map(
+    environments.map((environment) => [githubEnvironments(environment.name).infra, environment]),
+  );
+  const problems: ConfigProblem[] = [];
+  for (const environment of environments) {
+    const owner = infra.get(githubEnvironments(environment.name).release);
+    if (!owner) continue;
+    problems.push({
+      file: PLATFORM_CONFIG_FILE,
+      field: `environments.${environment.name}`,
+      value: environment.name,
+      message: `is the name of the GitHub environment in which environment ${owner.name}'s cdk deploy runs, so ${environment.name}'s app releases could assume ${owner.name}'s infra role`,
+      fix: `rename environment ${environment.name} so that it does not end in "-infra"`,
     });
   }
   if (problems.length > 0) throw new ConfigError(problems);

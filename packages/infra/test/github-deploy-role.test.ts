@@ -1,5 +1,8 @@
+import * as cdk from "aws-cdk-lib";
 import { Annotations, Match } from "aws-cdk-lib/assertions";
+import * as iam from "aws-cdk-lib/aws-iam";
 import { beforeAll, describe, expect, test } from "vitest";
+import { acknowledgeWildcards } from "../src/constructs/github-deploy-role.js";
 import { platformFixture } from "./support/platform.js";
 
 const ACCOUNT = "111111111111";
@@ -12,16 +15,28 @@ interface Statement {
   Condition?: Record<string, Record<string, unknown>>;
 }
 
-/** The statements of the deploy role's platform policy, by Sid. */
+/** The deploy role's platform policies: logical id -> statements. */
+function policies(
+  template: ReturnType<typeof platformFixture>["template"],
+): Map<string, Statement[]> {
+  const found = template.findResources("AWS::IAM::Policy", {
+    Properties: { Roles: [{ Ref: Match.stringLikeRegexp("^GitHubDeployRole") }] },
+  });
+  return new Map(
+    Object.entries(found).map(([id, policy]) => [
+      id,
+      (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement,
+    ]),
+  );
+}
+
+/** The statements of the deploy role's platform policies, by Sid. */
 function statements(
   template: ReturnType<typeof platformFixture>["template"],
 ): Map<string, Statement> {
-  const policies = template.findResources("AWS::IAM::Policy", {
-    Properties: { Roles: [{ Ref: Match.stringLikeRegexp("^GitHubDeployRole") }] },
-  });
-  const [policy] = Object.values(policies);
-  const document = policy?.Properties.PolicyDocument as { Statement: Statement[] };
-  return new Map(document.Statement.map((statement) => [statement.Sid, statement]));
+  return new Map(
+    [...policies(template).values()].flat().map((statement) => [statement.Sid, statement]),
+  );
 }
 
 describe("GitHubDeployRole in the platform stack", () => {
@@ -46,8 +61,13 @@ describe("GitHubDeployRole in the platform stack", () => {
     template.resourceCountIs("Custom::AWSCDKOpenIdConnectProvider", 0);
   });
 
-  test("the role is trusted only by jobs of example/platform in the staging environment", () => {
-    fixture.template.hasResourceProperties("AWS::IAM::Role", {
+  test("the role is trusted only by deploy.yml of example/platform in the staging environment, from main or a release tag", () => {
+    // GIVEN the repository's ids in the config
+    const { template } = platformFixture({
+      github: { owner: "example", repo: "platform", ownerId: "1001", repositoryId: "2002" },
+    });
+    // THEN (github-trust.test.ts evaluates these against each workflow's claims)
+    template.hasResourceProperties("AWS::IAM::Role", {
       RoleName: "platform-staging-deploy",
       MaxSessionDuration: 3600,
       AssumeRolePolicyDocument: {
@@ -58,11 +78,19 @@ describe("GitHubDeployRole in the platform stack", () => {
             Action: "sts:AssumeRoleWithWebIdentity",
             Principal: { Federated: { Ref: Match.stringLikeRegexp("^GitHubDeployOidcProvider") } },
             Condition: {
-              // exact values only: no StringLike, no wildcards
               StringEquals: {
                 "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-                "token.actions.githubusercontent.com:sub":
+                "token.actions.githubusercontent.com:sub": [
                   "repo:example/platform:environment:staging",
+                  "repo:example@1001/platform@2002:environment:staging",
+                ],
+                "token.actions.githubusercontent.com:repository_id": "2002",
+              },
+              StringLike: {
+                "token.actions.githubusercontent.com:job_workflow_ref": [
+                  "example/platform/.github/workflows/deploy.yml@refs/heads/main",
+                  "example/platform/.github/workflows/deploy.yml@refs/tags/@repo/*",
+                ],
               },
             },
           },
@@ -267,7 +295,7 @@ describe("GitHubDeployRole in the platform stack", () => {
       ],
     });
     expect(bySid.get("AppLogs")).toMatchObject({
-      Action: ["logs:FilterLogEvents", "logs:GetLogEvents"],
+      Action: "logs:GetLogEvents",
       Resource: [
         { "Fn::GetAtt": [expect.stringMatching(/^AppApiLogGroup/), "Arn"] },
         { "Fn::GetAtt": [expect.stringMatching(/^AppWebLogGroup/), "Arn"] },
@@ -275,24 +303,133 @@ describe("GitHubDeployRole in the platform stack", () => {
     });
   });
 
+  test("the exact actions of each policy: wildcard statements each in a policy of their own", () => {
+    // THEN (no logs:FilterLogEvents: nothing searches logs; ssm:GetParameter stays for
+    // deploy-kit reconcile)
+    const actions = [...policies(fixture.template)].map(([id, list]) => [
+      id.replace(/[0-9A-F]{8}$/, ""),
+      list.map((statement) => [statement.Sid, [statement.Action].flat()]),
+    ]);
+    expect(actions).toEqual([
+      [
+        "GitHubDeployPolicy",
+        [
+          [
+            "EcrPushPull",
+            [
+              "ecr:BatchCheckLayerAvailability",
+              "ecr:BatchGetImage",
+              "ecr:CompleteLayerUpload",
+              "ecr:DescribeImages",
+              "ecr:GetDownloadUrlForLayer",
+              "ecr:InitiateLayerUpload",
+              "ecr:PutImage",
+              "ecr:UploadLayerPart",
+            ],
+          ],
+          ["ImageParameters", ["ssm:GetParameter", "ssm:PutParameter"]],
+          ["EcsCluster", ["ecs:DescribeClusters", "ecs:ListContainerInstances"]],
+          // A log group's ARN (Fn::GetAtt) ends in :*, but no finding shows it: no own policy
+          ["AppLogs", ["logs:GetLogEvents"]],
+        ],
+      ],
+      ["GitHubDeployEcrLoginPolicy", [["EcrLogin", ["ecr:GetAuthorizationToken"]]]],
+      [
+        "GitHubDeployRegisterTaskDefinitionPolicy",
+        [["RegisterTaskDefinition", ["ecs:RegisterTaskDefinition"]]],
+      ],
+      [
+        "GitHubDeployTagTaskDefinitionOnRegisterPolicy",
+        [["TagTaskDefinitionOnRegister", ["ecs:TagResource"]]],
+      ],
+      ["GitHubDeployMarkReleaseOutcomePolicy", [["MarkReleaseOutcome", ["ecs:TagResource"]]]],
+      [
+        "GitHubDeployReadTaskDefinitionsPolicy",
+        [["ReadTaskDefinitions", ["ecs:DescribeTaskDefinition", "ecs:ListTaskDefinitions"]]],
+      ],
+      [
+        "GitHubDeployEcsDiagnosticsPolicy",
+        [
+          [
+            "EcsDiagnostics",
+            ["ecs:DescribeContainerInstances", "ecs:DescribeServices", "ecs:DescribeTasks"],
+          ],
+        ],
+      ],
+      ["GitHubDeployEcsListTasksPolicy", [["EcsListTasks", ["ecs:ListTasks"]]]],
+      [
+        "GitHubDeployLoadBalancerDiagnosticsPolicy",
+        [
+          [
+            "LoadBalancerDiagnostics",
+            [
+              "elasticloadbalancing:DescribeTargetGroups",
+              "elasticloadbalancing:DescribeTargetHealth",
+            ],
+          ],
+        ],
+      ],
+      [
+        "GitHubDeployAutoScalingDiagnosticsPolicy",
+        [
+          [
+            "AutoScalingDiagnostics",
+            ["autoscaling:DescribeAutoScalingGroups", "autoscaling:DescribeScalingActivities"],
+          ],
+        ],
+      ],
+      ["GitHubDeployStackStatusPolicy", [["StackStatus", ["cloudformation:DescribeStacks"]]]],
+    ]);
+  });
+
+  test("each wildcard is acknowledged for cdk-nag on its statement's own policy, with that statement's reason", () => {
+    // WHEN the acknowledgements of the deploy role's policies are collected
+    const deployRole = fixture.stack.deployRole;
+    const acknowledged = (deployRole?.policies ?? []).map((policy): [string, string[], number] => {
+      const data = policy.node.metadata
+        .filter((entry) => entry.type === cdk.Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+        .flatMap((entry) => Object.entries(entry.data as Record<string, string>));
+      const reasons = new Set(data.map(([, reason]) => reason));
+      return [policy.node.id, data.map(([id]) => id.replace(/\[.*/, "")), reasons.size];
+    });
+    // THEN the policy without wildcards acknowledges nothing, and every other one its own
+    // findings with one reason
+    expect(acknowledged[0]).toEqual(["Policy", [], 0]);
+    for (const [, ids, reasons] of acknowledged.slice(1)) {
+      expect(ids.length).toBeGreaterThan(0);
+      expect(reasons).toBe(1);
+    }
+    // AND no reason stands for two policies
+    const reasons = (deployRole?.policies ?? []).flatMap((policy) => [
+      ...new Set(
+        policy.node.metadata
+          .filter((entry) => entry.type === cdk.Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+          .flatMap((entry) => Object.values(entry.data as Record<string, string>)),
+      ),
+    ]);
+    expect(new Set(reasons).size).toBe(reasons.length);
+  });
+
   test("`*` is the resource only of actions that support no resource-level permission", () => {
     // THEN every statement is one of the above, and only these use Resource "*"
-    expect([...bySid.keys()]).toEqual([
-      "EcrLogin",
-      "EcrPushPull",
-      "ImageParameters",
-      "RegisterTaskDefinition",
-      "TagTaskDefinitionOnRegister",
-      "MarkReleaseOutcome",
-      "ReadTaskDefinitions",
-      "EcsCluster",
-      "EcsDiagnostics",
-      "EcsListTasks",
-      "LoadBalancerDiagnostics",
-      "AutoScalingDiagnostics",
-      "StackStatus",
-      "AppLogs",
-    ]);
+    expect([...bySid.keys()].sort()).toEqual(
+      [
+        "EcrLogin",
+        "EcrPushPull",
+        "ImageParameters",
+        "RegisterTaskDefinition",
+        "TagTaskDefinitionOnRegister",
+        "MarkReleaseOutcome",
+        "ReadTaskDefinitions",
+        "EcsCluster",
+        "EcsDiagnostics",
+        "EcsListTasks",
+        "LoadBalancerDiagnostics",
+        "AutoScalingDiagnostics",
+        "StackStatus",
+        "AppLogs",
+      ].sort(),
+    );
     const star = [...bySid.values()].filter(
       (statement) => JSON.stringify(statement.Resource) === '"*"',
     );
@@ -308,5 +445,37 @@ describe("GitHubDeployRole in the platform stack", () => {
     for (const statement of bySid.values()) {
       for (const action of [statement.Action].flat()) expect(action).not.toContain("*");
     }
+  });
+});
+
+describe("acknowledgeWildcards", () => {
+  test("refuses two statements whose wildcards would share one cdk-nag finding", () => {
+    // GIVEN one policy with two statements on Resource "*", each with its own reason
+    const stack = new cdk.Stack(new cdk.App(), "Stack");
+    const statements = ["First", "Second"].map((sid) => ({
+      statement: new iam.PolicyStatement({ sid, actions: [`ecs:${sid}`], resources: ["*"] }),
+      wildcardReason: `the reason of ${sid}`,
+    }));
+    const policy = new iam.Policy(stack, "Policy", {
+      statements: statements.map(({ statement }) => statement),
+    });
+    // WHEN / THEN one acknowledgement would carry one reason for both
+    expect(() => acknowledgeWildcards(policy, statements)).toThrow(
+      /statements First and Second of Stack\/Policy share the cdk-nag finding AwsSolutions-IAM5\[Resource::\*\].*own policy/,
+    );
+  });
+
+  test("accepts several wildcards of one statement", () => {
+    const stack = new cdk.Stack(new cdk.App(), "Stack");
+    const entry = {
+      statement: new iam.PolicyStatement({
+        sid: "Only",
+        actions: ["ecs:DescribeTasks"],
+        resources: ["arn:aws:ecs:eu-west-1:1:task/a/*", "arn:aws:ecs:eu-west-1:1:task/b/*"],
+      }),
+      wildcardReason: "tasks of clusters a and b",
+    };
+    const policy = new iam.Policy(stack, "Policy", { statements: [entry.statement] });
+    expect(() => acknowledgeWildcards(policy, [entry])).not.toThrow();
   });
 });

@@ -6,6 +6,7 @@ import * as cdk from "aws-cdk-lib";
 import * as s3 from "aws-cdk-lib/aws-s3";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { buildInfraApp } from "../src/infra-app.js";
 import { addPlatformStack, awsEnvironments, cdkJsonContext } from "../src/platform-app.js";
 import type { AwsEnvironment, PlatformStack } from "../src/platform-stack.js";
 import { newApp, platformFixture, resolvedApp } from "./support/platform.js";
@@ -119,6 +120,83 @@ describe("environments sharing an account", () => {
       "staging",
       "prod",
     ]);
+  });
+});
+
+describe("the cloud assembly of the whole app", () => {
+  let assembly: cdk.cx_api.CloudAssembly;
+  beforeAll(() => {
+    // GIVEN the template's config and apps / WHEN the whole app is synthesized
+    const app = newApp();
+    buildInfraApp({ cwd: TEMPLATE, app, nag: false });
+    assembly = app.synth();
+  });
+
+  test("no stack names the CDK lookup role: cdk diff and deploy read templates as the CI role", () => {
+    // THEN the CLI never tries to assume the lookup role (ReadOnlyAccess on the account)
+    expect(assembly.stacks.length).toBeGreaterThan(2);
+    for (const stack of assembly.stacks) {
+      expect(stack.lookupRole, stack.stackName).toBeUndefined();
+      // AND the deploy and file-publishing roles are still used (the infra role's grant)
+      expect(stack.assumeRoleArn).toMatch(/cdk-hnb659fds-deploy-role-/);
+    }
+  });
+
+  test("no image assets: the infra role needs no image-publishing role", () => {
+    const dockerImages = assembly.artifacts
+      .filter((artifact) => artifact instanceof cdk.cx_api.AssetManifestArtifact)
+      .flatMap((artifact) => Object.keys(artifact.contents.dockerImages ?? {}));
+    expect(dockerImages).toEqual([]);
+  });
+
+  test("each app stack adds only the release of its own service to the deploy role", () => {
+    for (const stack of assembly.stacks.filter((s) => /-app-/.test(s.stackName))) {
+      const policies = Object.values(
+        stack.template.Resources as Record<string, { Type: string; Properties: never }>,
+      )
+        .filter((resource) => resource.Type === "AWS::IAM::Policy")
+        .map(
+          (resource) =>
+            (resource.Properties as { PolicyDocument: { Statement: unknown[] } }).PolicyDocument
+              .Statement as Array<{ Sid?: string; Action: string | string[] }>,
+        )
+        .filter((statements) => statements.some((statement) => statement.Sid === "ReleaseService"));
+      expect(
+        policies.map((statements) =>
+          statements.map((statement) => [statement.Sid, [statement.Action].flat()]),
+        ),
+        stack.stackName,
+      ).toEqual([
+        [
+          ["ReleaseService", ["ecs:DescribeServices", "ecs:UpdateService"]],
+          ["PassTaskRoles", ["iam:PassRole"]],
+        ],
+      ]);
+    }
+  });
+});
+
+describe("GitHub environments", () => {
+  test("an environment named like another's infra environment is refused", () => {
+    // GIVEN staging and an environment named staging-infra
+    const base = loadPlatform({ cwd: TEMPLATE });
+    const loaded: LoadedPlatform = {
+      ...base,
+      platform: {
+        ...base.platform,
+        environments: {
+          ...base.platform.environments,
+          "staging-infra": {
+            ...(base.platform.environments.prod as object),
+            account: "333333333333",
+          },
+        } as unknown as LoadedPlatform["platform"]["environments"],
+      },
+    };
+    // WHEN / THEN its release jobs would present the sub staging's infra role trusts
+    expect(() => awsEnvironments(loaded)).toThrow(
+      /environments\.staging-infra = "staging-infra": is the name of the GitHub environment in which environment staging's cdk deploy runs.*Fix: rename environment staging-infra so that it does not end in "-infra"/,
+    );
   });
 });
 

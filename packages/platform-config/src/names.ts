@@ -70,3 +70,22 @@ export function iamRoleArn(account: string, region: string, role: string): strin
 export function githubOidcProviderArn(account: string, region: string): string {
   return `arn:${awsPartition(region)}:iam::${account}:oidc-provider/token.actions.githubusercontent.com`;
 }
+
+/** The GitHub environments of one platform environment (see githubEnvironments). */
+export interface GitHubEnvironments {
+  /** App releases (deploy.yml): the deploy role trusts jobs in this GitHub environment. */
+  release: string;
+  /** `cdk deploy` (infra-deploy.yml): the infra role trusts jobs in this one only. */
+  infra: string;
+}
+
+/**
+ * The GitHub environments a platform environment's jobs run in. Releases and `cdk deploy` use
+ * two, because the OIDC `sub` claim names the job's GitHub environment: with one environment
+ * for both, every app release job could assume the infra role (and through it the CDK bootstrap
+ * roles). Two environments also keep their approvals and variables apart. An environment name
+ * has at most 16 characters (ENVIRONMENT_NAME), so the `-infra` one stays a valid GitHub name.
+ */
+export function githubEnvironments(environment: string): GitHubEnvironments {
+  return { release: environment, infra: `${environment}-infra` };
+}

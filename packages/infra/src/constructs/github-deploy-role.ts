@@ -5,45 +5,37 @@ import type * as logs from "aws-cdk-lib/aws-logs";
 import type * as ssm from "aws-cdk-lib/aws-ssm";
 import { Construct } from "constructs";
 import { InfraValidationError } from "../errors.js";
+import {
+  GITHUB_OIDC_AUDIENCE,
+  GITHUB_OIDC_URL,
+  GITHUB_REFS,
+  GITHUB_WORKFLOW_FILES,
+  type GitHubIdentity,
+  githubTrust,
+} from "./github-trust.js";
 
-/** GitHub Actions' OIDC issuer. */
-export const GITHUB_OIDC_URL = "https://token.actions.githubusercontent.com";
-/** The audience the official aws-actions/configure-aws-credentials action asks tokens for. */
-export const GITHUB_OIDC_AUDIENCE = "sts.amazonaws.com";
-const CLAIM = "token.actions.githubusercontent.com";
-
-/**
- * Who may assume a role: GitHub Actions jobs whose OIDC token, minted for STS, has exactly
- * `subject` as its `sub` claim (StringEquals, no wildcards).
- */
-export function gitHubActionsPrincipal(
-  oidcProviderArn: string,
-  subject: string,
-): iam.WebIdentityPrincipal {
-  return new iam.WebIdentityPrincipal(oidcProviderArn, {
-    StringEquals: {
-      [`${CLAIM}:aud`]: GITHUB_OIDC_AUDIENCE,
-      [`${CLAIM}:sub`]: subject,
-    },
-  });
-}
-
-export interface GitHubRepository {
-  readonly owner: string;
-  readonly repo: string;
-}
+/** The repository whose workflows the roles trust, with its immutable ids when known. */
+export type GitHubRepository = GitHubIdentity;
 
 export interface GitHubDeployRoleProps {
   /** awsNames(project, env).deployRole */
   readonly roleName: string;
   /** The only repository whose workflows may assume the role. */
   readonly github: GitHubRepository;
-  /**
-   * The GitHub Actions environment a job must run in (`environment: <name>` in the workflow):
-   * the platform environment's name, so required reviewers and branch rules of that GitHub
-   * environment guard every deploy to it.
-   */
+  /** The platform environment's name (see `githubEnvironment` for the GitHub one). */
   readonly environment: string;
+  /**
+   * The GitHub Actions environment a release job must run in (`environment: <name>` in
+   * deploy.yml): githubEnvironments(environment).release, so required reviewers and branch rules
+   * of that GitHub environment guard every release. Never the infra workflow's: a job that may
+   * assume this role must not be able to assume the infra role, and the reverse.
+   */
+  readonly githubEnvironment: string;
+  /**
+   * Whether the trust also checks GitHub's `job_workflow_ref` and `repository_id` claims, which
+   * STS supports in the commercial partition only (see supportsGitHubClaimKeys).
+   */
+  readonly claimKeys: boolean;
   /**
    * The account's existing GitHub OIDC provider. An account holds one provider per URL, so the
    * second environment in one account points at the first one's.
@@ -55,7 +47,7 @@ export interface GitHubDeployRoleProps {
   readonly repositories: readonly ecr.IRepository[];
   /** The apps' image parameters: the role reads and writes these only. */
   readonly imageParameters: readonly ssm.IStringParameter[];
-  /** The apps' log groups: the role reads these only (last lines of a failed task). */
+  /** The apps' log groups: the role reads these only (the last lines of a failed task). */
   readonly logGroups: readonly logs.ILogGroup[];
   /** The cluster's name, which ECS puts in service, task and container-instance ARNs. */
   readonly clusterName: string;
@@ -93,13 +85,13 @@ export interface GitHubDeployRoleProps {
  */
 export class GitHubDeployRole extends Construct {
   public readonly role: iam.Role;
-  /** The platform-level permissions, one statement per purpose. */
+  /** The platform-level permissions without a wildcard resource, one statement per purpose. */
   public readonly policy: iam.Policy;
+  /** Every platform-level policy: `policy`, then one per statement with a wildcard resource. */
+  public readonly policies: readonly iam.Policy[];
   /** The OIDC provider, when this construct created it. */
   public readonly oidcProvider: iam.OidcProviderNative | undefined;
   public readonly oidcProviderArn: string;
-  /** The `sub` claim the role trusts. */
-  public readonly subject: string;
 
   constructor(scope: Construct, id: string, props: GitHubDeployRoleProps) {
     super(scope, id);
@@ -123,12 +115,16 @@ export class GitHubDeployRole extends Construct {
       this.oidcProviderArn = props.oidcProviderArn;
     }
 
-    this.subject = `repo:${props.github.owner}/${props.github.repo}:environment:${props.environment}`;
     this.role = new iam.Role(this, "Role", {
       roleName: props.roleName,
-      description: `GitHub Actions of ${props.github.owner}/${props.github.repo} deploying environment ${props.environment}`,
-      // One repository, one environment.
-      assumedBy: gitHubActionsPrincipal(this.oidcProviderArn, this.subject),
+      description: `GitHub Actions of ${props.github.owner}/${props.github.repo} releasing apps to environment ${props.environment}`,
+      // One repository, its release workflow, one GitHub environment.
+      assumedBy: githubTrust(this.oidcProviderArn, props.github, {
+        context: { environment: props.githubEnvironment },
+        workflowFile: GITHUB_WORKFLOW_FILES.release,
+        refs: GITHUB_REFS.release,
+        claimKeys: props.claimKeys,
+      }),
       maxSessionDuration: props.maxSessionDuration ?? cdk.Duration.hours(1),
     });
 
@@ -172,7 +168,9 @@ export class GitHubDeployRole extends Construct {
         }),
       },
       {
-        // The released image of each app: read before a release, written after it.
+        // The released image of each app: written after a release, and read by
+        // `deploy-kit reconcile` (aws/history.ts readParameter), which release, status, releases
+        // and rollback run first to record what runs.
         statement: new iam.PolicyStatement({
           sid: "ImageParameters",
           actions: ["ssm:GetParameter", "ssm:PutParameter"],
@@ -226,7 +224,7 @@ export class GitHubDeployRole extends Construct {
           resources: ["*"],
         }),
         wildcardReason:
-          "ecs:DescribeTaskDefinition and ecs:ListTaskDefinitions support no resource-level permission; they only read task definitions",
+          "ecs:DescribeTaskDefinition and ecs:ListTaskDefinitions support no resource-level permission; both only read task definitions",
       },
       {
         // The cluster's capacity providers and registered instances (placement failures).
@@ -285,7 +283,7 @@ export class GitHubDeployRole extends Construct {
           resources: ["*"],
         }),
         wildcardReason:
-          "Elastic Load Balancing Describe* actions support no resource-level permission; they are read-only",
+          "elasticloadbalancing:DescribeTargetHealth and DescribeTargetGroups support no resource-level permission; both only read",
       },
       {
         // Why EC2 capacity did not come (Auto Scaling activities). Describe* actions of Auto
@@ -299,7 +297,7 @@ export class GitHubDeployRole extends Construct {
           resources: ["*"],
         }),
         wildcardReason:
-          "Auto Scaling Describe* actions support no resource-level permission; they are read-only",
+          "autoscaling:DescribeScalingActivities and DescribeAutoScalingGroups support no resource-level permission; both only read",
       },
       {
         // A release waits while the app's stack is *_IN_PROGRESS (a cdk deploy): the status of
@@ -313,26 +311,67 @@ export class GitHubDeployRole extends Construct {
           "a stack's ARN ends in an id CloudFormation generates: the pattern covers one named stack of this environment",
       },
       {
-        // The last log lines of a failed task: the apps' log groups only (the ARN ends in :*,
-        // which covers the group's streams).
+        // The last log lines of a failed task (aws/diagnose.ts, GetLogEvents of the task's
+        // stream): the apps' log groups only (the ARN ends in :*, which covers the group's
+        // streams). Nothing searches logs, so no FilterLogEvents.
         statement: new iam.PolicyStatement({
           sid: "AppLogs",
-          actions: ["logs:GetLogEvents", "logs:FilterLogEvents"],
+          actions: ["logs:GetLogEvents"],
           resources: props.logGroups.map((group) => group.logGroupArn),
         }),
-        wildcardReason: "a log group's ARN ends in :* to cover its log streams",
+        wildcardReason:
+          "logs:GetLogEvents is granted on the apps' log groups, whose ARNs end in :* to cover their log streams",
       },
     ].filter(({ statement }) => statement.resources.length > 0);
 
-    this.policy = new iam.Policy(this, "Policy", {
-      roles: [this.role],
-      statements: statements.map(({ statement }) => statement),
-    });
-
-    // cdk-nag AwsSolutions-IAM5 reports each wildcard resource as its own finding; acknowledge
-    // exactly those of the statements above, on this policy only, with the statement's reason.
-    acknowledgeWildcards(this.policy, statements);
+    const policies = attachStatements(this, "", this.role, statements);
+    this.policy = policies.plain;
+    this.policies = [policies.plain, ...policies.wildcard];
   }
+}
+
+/** A statement, and why its resource holds a wildcard, when it does. */
+export interface ReasonedStatement {
+  readonly statement: iam.PolicyStatement;
+  readonly wildcardReason?: string;
+}
+
+/**
+ * Attaches `statements` to `role`: those without a wildcard resource in one policy
+ * (`<prefix>Policy`), and each one with a wildcard in a policy of its own (`<prefix><Sid>Policy`),
+ * acknowledged with that statement's reason. cdk-nag names an AwsSolutions-IAM5 finding by the
+ * resource only (`Resource::*`), and acknowledges it for the whole policy: statements sharing a
+ * policy would share one reason, true of one of them at most.
+ */
+export function attachStatements(
+  scope: Construct,
+  prefix: string,
+  role: iam.IRole,
+  statements: readonly ReasonedStatement[],
+): { plain: iam.Policy; wildcard: iam.Policy[] } {
+  const stack = cdk.Stack.of(scope);
+  // A Deny on `*` is a guard, not a grant: cdk-nag reports only Allow statements.
+  const withWildcard = (statement: iam.PolicyStatement) =>
+    statement.effect === iam.Effect.ALLOW &&
+    statement.resources.some((resource) => flatten(stack.resolve(resource)).includes("*"));
+  const plain = new iam.Policy(scope, `${prefix}Policy`, {
+    roles: [role],
+    statements: statements
+      .filter(({ statement }) => !withWildcard(statement))
+      .map(({ statement }) => statement),
+  });
+  const wildcard = statements
+    .filter(({ statement }) => withWildcard(statement))
+    .map((entry) => {
+      if (!entry.statement.sid) throw new Error("internal: a wildcard statement without a Sid");
+      const policy = new iam.Policy(scope, `${prefix}${entry.statement.sid}Policy`, {
+        roles: [role],
+        statements: [entry.statement],
+      });
+      acknowledgeWildcards(policy, [entry]);
+      return policy;
+    });
+  return { plain, wildcard };
 }
 
 const FAMILY_WILDCARD_REASON =
@@ -364,9 +403,7 @@ export interface ReleaseRecordsProps {
  * image as released. The infra workflow runs it before `cdk deploy`, so that CloudFormation reads
  * the image that runs. Returns each statement with the reason of its wildcard, if it has one.
  */
-export function releaseRecordStatements(
-  props: ReleaseRecordsProps,
-): Array<{ statement: iam.PolicyStatement; wildcardReason?: string }> {
+export function releaseRecordStatements(props: ReleaseRecordsProps): ReasonedStatement[] {
   const arn = (service: string, resource: string, resourceName: string) =>
     props.stack.formatArn({ service, resource, resourceName });
   const families = props.taskFamilies.map((family) => arn("ecs", "task-definition", `${family}:*`));
@@ -409,14 +446,16 @@ export function releaseRecordStatements(
 
 /**
  * Acknowledges cdk-nag's AwsSolutions-IAM5 finding of each wildcard resource of `statements` on
- * `policy`, with the statement's reason; a wildcard without a reason is a bug here.
+ * `policy`, with the statement's reason. A wildcard without a reason is a bug here, and so are two
+ * statements whose wildcards give one finding id: the acknowledgement covers the whole policy, so
+ * one reason would stand for both statements (put each in its own policy: attachStatements).
  */
 export function acknowledgeWildcards(
   policy: Construct,
-  statements: ReadonlyArray<{ statement: iam.PolicyStatement; wildcardReason?: string }>,
+  statements: readonly ReasonedStatement[],
 ): void {
   const stack = cdk.Stack.of(policy);
-  const acknowledged = new Map<string, string>();
+  const acknowledged = new Map<string, { reason: string; sid: string | undefined }>();
   for (const { statement, wildcardReason } of statements) {
     for (const resource of statement.resources) {
       const flat = flatten(stack.resolve(resource));
@@ -424,10 +463,17 @@ export function acknowledgeWildcards(
       if (!wildcardReason) {
         throw new Error(`internal: statement ${statement.sid} has a wildcard without a reason`);
       }
-      acknowledged.set(`AwsSolutions-IAM5[Resource::${flat}]`, wildcardReason);
+      const id = `AwsSolutions-IAM5[Resource::${flat}]`;
+      const other = acknowledged.get(id);
+      if (other && other.sid !== statement.sid) {
+        throw new Error(
+          `internal: statements ${other.sid} and ${statement.sid} of ${policy.node.path} share the cdk-nag finding ${id}, so one acknowledgement reason would cover both: put each in its own policy (attachStatements)`,
+        );
+      }
+      acknowledged.set(id, { reason: wildcardReason, sid: statement.sid });
     }
   }
-  for (const [id, reason] of acknowledged) {
+  for (const [id, { reason }] of acknowledged) {
     cdk.Validations.of(policy).acknowledge({ id, reason });
   }
 }
@@ -469,6 +515,20 @@ function validate(scope: Construct, props: GitHubDeployRoleProps): void {
       "is not a GitHub repository name",
       'set github.repo in platform.config.json to the repository name, for example "platform"',
     );
+  }
+  for (const [field, id] of [
+    ["github.ownerId", props.github.ownerId],
+    ["github.repositoryId", props.github.repositoryId],
+  ] as const) {
+    if (id !== undefined && !/^\d{1,20}$/.test(id)) {
+      throw new InfraValidationError(
+        scope,
+        field,
+        id,
+        "is not a GitHub id (a string of digits)",
+        `set ${field} in platform.config.json to the output of \`gh api repos/${owner}/${repo} --jq ${field === "github.ownerId" ? ".owner.id" : ".id"}\`, or remove it`,
+      );
+    }
   }
   if (!/^[a-z][a-z0-9-]*$/.test(props.environment)) {
     throw new InfraValidationError(

@@ -105,7 +105,7 @@ export interface PlatformFixtureOptions {
   /** @default the two apps api and web on Fargate */
   apps?: ResolvedApp[];
   /** `null` for a config without GitHub. @default GITHUB */
-  github?: { owner: string; repo: string } | null;
+  github?: { owner: string; repo: string; ownerId?: string; repositoryId?: string } | null;
   loadBalancerDeletionProtection?: boolean;
 }
 

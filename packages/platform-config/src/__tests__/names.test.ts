@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { awsNames, githubOidcProviderArn, iamRoleArn } from "../names.js";
+import { awsNames, githubEnvironments, githubOidcProviderArn, iamRoleArn } from "../names.js";
 
 describe("awsNames", () => {
   it("names an environment's resources and each app's", () => {
@@ -41,5 +41,11 @@ describe("ARNs in the region's partition", () => {
     expect(githubOidcProviderArn("123456789012", region)).toBe(
       `arn:${partition}:iam::123456789012:oidc-provider/token.actions.githubusercontent.com`,
     );
+  });
+});
+
+describe("githubEnvironments", () => {
+  it("puts releases and cdk deploy of an environment in two GitHub environments", () => {
+    expect(githubEnvironments("prod")).toEqual({ release: "prod", infra: "prod-infra" });
   });
 });
