@@ -88,6 +88,15 @@ const PRICES = {
     page: "https://aws.amazon.com/s3/pricing/ (PUT requests)",
     verified: false,
   },
+  // AWS WAF: the same in every region; a managed rule group counts as one rule, and the AWS
+  // managed baseline groups (the common rule set) carry no subscription fee.
+  wafWebAclMonth: { usd: 5, page: "https://aws.amazon.com/waf/pricing/ (web ACL)", verified: true },
+  wafRuleMonth: { usd: 1, page: "https://aws.amazon.com/waf/pricing/ (rule)", verified: true },
+  wafMillionRequests: {
+    usd: 0.6,
+    page: "https://aws.amazon.com/waf/pricing/ (requests)",
+    verified: true,
+  },
 } as const;
 
 /** Usage the estimate assumes: a small, quiet environment. */
@@ -113,6 +122,10 @@ const ASSUME = {
   albNodes: 2,
   /** gp3 root volume of each instance (the ECS-optimized AMI's size). */
   rootVolumeGb: 30,
+  /** Requests the web ACL inspects a month (when `waf` is on): a quiet environment. */
+  wafMillionRequests: 1,
+  /** The web ACL's rules: the common rule set and the rate limit (constructs/web-acl.ts). */
+  wafRules: 2,
 };
 
 interface Line {
@@ -140,7 +153,7 @@ function instancesFor(apps: ResolvedApp[], type: string): number {
   return bins.length;
 }
 
-function estimate(layout: Layout, apps: ResolvedApp[], minInstances: number): Line[] {
+function estimate(layout: Layout, apps: ResolvedApp[], minInstances: number, waf: boolean): Line[] {
   const tasks = apps.reduce((sum, app) => sum + app.desiredCount, 0);
   const zones = ASSUME.albNodes;
   const lines: Line[] = [
@@ -260,6 +273,16 @@ function estimate(layout: Layout, apps: ResolvedApp[], minInstances: number): Li
         (ASSUME.accessLogObjects / 1000) * price("s3PutThousand"),
     },
   );
+  if (waf) {
+    lines.push({
+      item: "WAF web ACL",
+      detail: `1 web ACL x $${price("wafWebAclMonth")} + ${ASSUME.wafRules} rules x $${price("wafRuleMonth")} + ${ASSUME.wafMillionRequests} M requests x $${price("wafMillionRequests")}`,
+      usd:
+        price("wafWebAclMonth") +
+        ASSUME.wafRules * price("wafRuleMonth") +
+        ASSUME.wafMillionRequests * price("wafMillionRequests"),
+    });
+  }
   return lines;
 }
 
@@ -295,9 +318,14 @@ const layouts: Array<[Layout, string]> = [
     `Public subnets, apps on the EC2 capacity provider (${DEFAULT_INSTANCE_TYPE}, bridge mode)`,
   ],
 ];
+if (environment.waf) {
+  console.log(
+    `WAF is on (rate limit ${environment.waf.rateLimit} requests per 5 minutes per IP): each layout includes its web ACL`,
+  );
+}
 const totals = new Map<Layout, number>();
 for (const [layout, title] of layouts) {
-  const lines = estimate(layout, apps, minInstances);
+  const lines = estimate(layout, apps, minInstances, environment.waf !== undefined);
   totals.set(layout, total(lines));
   print(title, lines);
 }

@@ -1,6 +1,6 @@
 import { ConfigError } from "@repo/platform-config/errors";
 import { PLATFORM_CONFIG_FILE } from "@repo/platform-config/load";
-import { awsNames } from "@repo/platform-config/names";
+import { awsNames, awsPartition, githubEnvironments } from "@repo/platform-config/names";
 import type { ResolvedApp, ResolvedEnvironment } from "@repo/platform-config/resolve";
 import * as cdk from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
@@ -9,9 +9,11 @@ import type { Construct } from "constructs";
 import { AppRegistry } from "./constructs/app-registry.js";
 import { Cluster } from "./constructs/cluster.js";
 import { GitHubDeployRole, type GitHubRepository } from "./constructs/github-deploy-role.js";
-import { GitHubInfraRoles } from "./constructs/github-infra-roles.js";
+import { GitHubInfraRoles, platformStackSynthesizer } from "./constructs/github-infra-roles.js";
+import { supportsGitHubClaimKeys } from "./constructs/github-trust.js";
 import { LoadBalancer } from "./constructs/load-balancer.js";
 import { Network } from "./constructs/network.js";
+import { WebAcl } from "./constructs/web-acl.js";
 import { InfraValidationError } from "./errors.js";
 import type { PlatformResources } from "./platform-resources.js";
 import { checkEc2Capacity } from "./validation/ec2-capacity.js";
@@ -40,7 +42,8 @@ export interface PlatformStackProps extends cdk.StackProps {
   /**
    * Whether the load balancer refuses deletion until this is turned off again.
    *
-   * @default false
+   * @default - the environment's `loadBalancer.deletionProtection` (platform-config resolves it:
+   * true for the last environment of platform.config.json), else false
    */
   readonly loadBalancerDeletionProtection?: boolean;
 }
@@ -55,6 +58,8 @@ export class PlatformStack extends cdk.Stack {
   public readonly network: Network;
   public readonly clusterConstruct: Cluster;
   public readonly loadBalancerConstruct: LoadBalancer;
+  /** The WAF web ACL on the load balancer; undefined unless the environment turns `waf` on. */
+  public readonly webAcl: WebAcl | undefined;
   /** Undefined when the config names no GitHub repository. */
   public readonly deployRole: GitHubDeployRole | undefined;
   /** The roles the infra workflow assumes for cdk diff and cdk deploy (when GitHub is set). */
@@ -75,6 +80,7 @@ export class PlatformStack extends cdk.Stack {
     super(scope, id, {
       description: `${project} ${environment.name}: network, ECS cluster, load balancer, registries and deploy role`,
       ...stackProps,
+      synthesizer: stackProps.synthesizer ?? platformStackSynthesizer(),
       // Explicit, never from the CLI's credentials: synth runs offline and always targets the
       // configured account.
       env: { account: environment.account, region: environment.region },
@@ -98,8 +104,20 @@ export class PlatformStack extends cdk.Stack {
       vpc,
       domain: environment.domain,
       hostedZone,
-      deletionProtection: loadBalancerDeletionProtection ?? false,
+      deletionProtection:
+        loadBalancerDeletionProtection ?? environment.loadBalancer?.deletionProtection ?? false,
+      ...(environment.loadBalancer
+        ? { accessLogRetentionDays: environment.loadBalancer.accessLogRetentionDays }
+        : {}),
     });
+    this.webAcl = environment.waf
+      ? new WebAcl(this, "WebAcl", {
+          loadBalancer: this.loadBalancerConstruct.loadBalancer,
+          name: `${project}-${environment.name}`,
+          rateLimit: environment.waf.rateLimit,
+          allowLargeBodies: environment.waf.allowLargeBodies,
+        })
+      : undefined;
 
     // EC2 capacity when an app asks for it, or when the environment configures it (so an app
     // can move to EC2 without the platform changing in the same deploy).
@@ -156,15 +174,23 @@ export class PlatformStack extends cdk.Stack {
       });
     }
     this.appRegistries = registries;
+    this.clusterConstruct.allowInstanceLogs(
+      Object.values(registries).map((registry) => registry.logGroup),
+    );
     this.grantImageParametersToCdkDeployRole(Object.values(registries));
 
     if (github) {
       const all = Object.values(registries);
       const stackNames = [names.platformStack, ...appList.map((app) => names.app(app.name).stack)];
+      const githubEnvironment = githubEnvironments(environment.name);
+      const claimKeys = supportsGitHubClaimKeys(awsPartition(environment.region));
+      warnWithoutGitHubIds(this, github);
       this.deployRole = new GitHubDeployRole(this, "GitHubDeploy", {
         roleName: names.deployRole,
         github,
         environment: environment.name,
+        githubEnvironment: githubEnvironment.release,
+        claimKeys,
         ...(environment.githubOidcProviderArn === undefined
           ? {}
           : { oidcProviderArn: environment.githubOidcProviderArn }),
@@ -186,6 +212,8 @@ export class PlatformStack extends cdk.Stack {
       this.infraRoles = new GitHubInfraRoles(this, "GitHubInfra", {
         github,
         environment: environment.name,
+        githubEnvironment: githubEnvironment.infra,
+        claimKeys,
         oidcProviderArn: this.deployRole.oidcProviderArn,
         infraRoleName: names.infraRole,
         diffRoleName: names.infraDiffRole,
@@ -310,6 +338,20 @@ export class PlatformStack extends cdk.Stack {
     // Undefined only if read during super(), before the field is set.
     return this.zones ? [...this.zones] : super.availabilityZones;
   }
+}
+
+/**
+ * Without the repository's immutable ids the roles trust it by name: a repository deleted and
+ * re-created under that name (by anyone who gets the name) would be trusted too, and in the
+ * commercial partition no `repository_id` condition pins it.
+ */
+function warnWithoutGitHubIds(stack: cdk.Stack, github: GitHubRepository): void {
+  const missing = (["ownerId", "repositoryId"] as const).filter((key) => github[key] === undefined);
+  if (missing.length === 0) return;
+  cdk.Annotations.of(stack).addWarningV2(
+    "@repo/infra:GitHubIdsMissing",
+    `platform.config.json sets no github.${missing.join(" or github.")}: the GitHub roles trust ${github.owner}/${github.repo} by name only, so a repository re-created under that name would be trusted too. Set "ownerId" and "repositoryId" in "github" to the output of \`gh api repos/${github.owner}/${github.repo} --jq '{ownerId: .owner.id|tostring, repositoryId: .id|tostring}'\` and run cdk deploy ${stack.stackName} again.`,
+  );
 }
 
 /** `web-admin` -> `WebAdmin`: a stable construct id per app. */

@@ -86,7 +86,7 @@ describe("an app on Fargate", () => {
     });
   });
 
-  test("one container: named after the app, read-only, no capabilities, 30 s to stop", () => {
+  test("one container: named after the app, read-only, no capabilities, an init process, 30 s to stop", () => {
     template.hasResourceProperties("AWS::ECS::TaskDefinition", {
       ContainerDefinitions: [
         Match.objectLike({
@@ -94,7 +94,7 @@ describe("an app on Fargate", () => {
           Essential: true,
           ReadonlyRootFilesystem: true,
           StopTimeout: 30,
-          LinuxParameters: { Capabilities: { Drop: ["ALL"] } },
+          LinuxParameters: { Capabilities: { Drop: ["ALL"] }, InitProcessEnabled: true },
           PortMappings: [{ ContainerPort: 8080, Name: "http", Protocol: "tcp" }],
         }),
       ],
@@ -120,7 +120,7 @@ describe("an app on Fargate", () => {
     });
   });
 
-  test("the environment is the manifest's plus PORT, DEPLOY_ENV and NODE_ENV", () => {
+  test("the environment is the manifest's plus PORT, DEPLOY_ENV, NODE_ENV and the sorted secret names", () => {
     template.hasResourceProperties("AWS::ECS::TaskDefinition", {
       ContainerDefinitions: [
         Match.objectLike({
@@ -130,6 +130,8 @@ describe("an app on Fargate", () => {
             { Name: "PORT", Value: "8080" },
             { Name: "DEPLOY_ENV", Value: "staging" },
             { Name: "NODE_ENV", Value: "production" },
+            // Names only, sorted: server-kit hides these variables' values in errors and logs
+            { Name: "PLATFORM_SECRET_NAMES", Value: "API_KEY,DATABASE_URL" },
           ],
         }),
       ],
@@ -206,8 +208,12 @@ describe("an app on Fargate", () => {
       ],
     });
     const [definition] = Object.values(template.findResources("AWS::ECS::TaskDefinition"));
-    const environment = JSON.stringify(definition?.Properties.ContainerDefinitions[0].Environment);
-    expect(environment).not.toMatch(/DATABASE_URL|API_KEY/);
+    const environment: Array<{ Name: string; Value: string }> =
+      definition?.Properties.ContainerDefinitions[0].Environment;
+    // No secret is a plain variable, and no reference appears in one: only the names are listed
+    expect(environment.map((entry) => entry.Name)).not.toContain("DATABASE_URL");
+    expect(environment.map((entry) => entry.Name)).not.toContain("API_KEY");
+    expect(JSON.stringify(environment)).not.toMatch(/ssm|secretsmanager|apiKey|\/platform\//);
   });
 
   test("logs go to the platform's log group with the app's stream prefix", () => {
@@ -484,6 +490,35 @@ describe("an app on Fargate", () => {
     // GIVEN the synthesized app WHEN the rules run on the service stack THEN
     fixture.app.synth();
     expect(nagFindings(fixture.stack)).toEqual([]);
+  });
+});
+
+describe("PLATFORM_SECRET_NAMES", () => {
+  const variable = (stack: cdk.Stack) => {
+    const [definition] = Object.values(
+      Template.fromStack(stack).findResources("AWS::ECS::TaskDefinition"),
+    );
+    const environment: Array<{ Name: string; Value: string }> =
+      definition?.Properties.ContainerDefinitions[0].Environment;
+    return environment.filter((entry) => entry.Name === "PLATFORM_SECRET_NAMES");
+  };
+
+  test("is an empty string for an app without secrets", () => {
+    // GIVEN an app without secrets / WHEN synthesized / THEN the variable is there, empty
+    expect(variable(serviceStack({ secrets: {} }).stack)).toEqual([
+      { Name: "PLATFORM_SECRET_NAMES", Value: "" },
+    ]);
+  });
+
+  test("lists the names in code-point order, on EC2 too", () => {
+    // GIVEN secrets declared out of order, on EC2 capacity
+    const secrets = { ZED: SECRETS.DATABASE_URL, A_B: SECRETS.API_KEY, AB: SECRETS.DATABASE_URL };
+    const { stack } = serviceStack(
+      { capacity: "ec2", memory: 400, secrets },
+      { ec2InstanceType: "t3.micro" },
+    );
+    // THEN
+    expect(variable(stack)).toEqual([{ Name: "PLATFORM_SECRET_NAMES", Value: "AB,A_B,ZED" }]);
   });
 });
 

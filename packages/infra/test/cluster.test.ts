@@ -128,6 +128,90 @@ describe("Cluster in the platform stack", () => {
     ]);
   });
 
+  test("the ECS agent refuses privileged containers on the instances", () => {
+    // GIVEN / WHEN a platform with EC2 capacity
+    const { template } = withEc2App;
+    const [launchTemplate] = Object.values(template.findResources("AWS::EC2::LaunchTemplate"));
+    const userData = JSON.stringify(launchTemplate?.Properties.LaunchTemplateData.UserData);
+
+    // THEN the user data writes the setting into the agent's config, next to the cluster's name
+    expect(userData).toContain("echo ECS_DISABLE_PRIVILEGED=true >> /etc/ecs/ecs.config");
+    expect(userData).toContain("echo ECS_CLUSTER=");
+  });
+
+  test.each<[string, { instanceType: string; cpuCredits?: "standard" | "unlimited" }, unknown]>([
+    ["t3.micro, by default", { instanceType: "t3.micro" }, { CpuCredits: "standard" }],
+    ["t4g.small, by default", { instanceType: "t4g.small" }, { CpuCredits: "standard" }],
+    [
+      "t3.small, when asked for unlimited",
+      { instanceType: "t3.small", cpuCredits: "unlimited" },
+      { CpuCredits: "unlimited" },
+    ],
+    ["m7g.large, which earns no credits", { instanceType: "m7g.large" }, Match.absent()],
+  ])("CPU credits of %s", (_name, ec2Settings, expected) => {
+    // GIVEN ec2 settings / WHEN the platform is built
+    const { template } = platformFixture({
+      environment: { ec2: { minInstances: 1, maxInstances: 2, ...ec2Settings } },
+    });
+    // THEN burstable types get a credit specification, others none (EC2 would refuse it)
+    template.hasResourceProperties("AWS::EC2::LaunchTemplate", {
+      LaunchTemplateData: Match.objectLike({ CreditSpecification: expected }),
+    });
+  });
+
+  test("the instance role: the ECS agent's exact actions, logs only to the apps' log groups", () => {
+    // GIVEN / WHEN a platform with EC2 capacity
+    const { stack, template } = withEc2App;
+    const role = stack.clusterConstruct.instanceRole;
+    if (!role) throw new Error("expected an instance role");
+    const roleRef = stack.resolve(role.roleName);
+
+    // THEN the role's policies hold exactly these statements, and no other policy names the role
+    const statements = Object.values(template.findResources("AWS::IAM::Policy"))
+      .filter((policy) => JSON.stringify(policy.Properties.Roles) === JSON.stringify([roleRef]))
+      .flatMap((policy) => policy.Properties.PolicyDocument.Statement)
+      .map((statement) => [statement.Sid, statement.Action, statement.Resource]);
+    const cluster = stack.resolve(stack.clusterConstruct.cluster.clusterArn);
+    const logGroups = ["api", "web"].map((app) =>
+      stack.resolve(stack.appRegistries[app]?.logGroup.logGroupArn),
+    );
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        [
+          "EcsAgentCluster",
+          [
+            "ecs:DeregisterContainerInstance",
+            "ecs:RegisterContainerInstance",
+            "ecs:SubmitAttachmentStateChanges",
+            "ecs:SubmitContainerStateChange",
+            "ecs:SubmitTaskStateChange",
+          ],
+          cluster,
+        ],
+        ["EcsAgentPoll", ["ecs:Poll", "ecs:StartTelemetrySession"], "*"],
+        ["EcsAgentDiscover", "ecs:DiscoverPollEndpoint", "*"],
+        ["EcrLogin", "ecr:GetAuthorizationToken", "*"],
+        ["AppLogs", ["logs:CreateLogStream", "logs:PutLogEvents"], logGroups],
+      ]),
+    );
+    expect(statements).toHaveLength(5);
+    // AND no logs action anywhere on the role reaches every log group
+    for (const [, actions, resources] of statements) {
+      if (JSON.stringify(actions).includes("logs:")) expect(resources).not.toContain("*");
+    }
+    // AND the poll statement is held to this cluster
+    template.hasResourceProperties("AWS::IAM::Policy", {
+      PolicyDocument: {
+        Statement: [
+          Match.objectLike({
+            Sid: "EcsAgentPoll",
+            Condition: { ArnEquals: { "ecs:cluster": cluster } },
+          }),
+        ],
+      },
+    });
+  });
+
   test("environment ec2 settings choose the type and group size; Graviton gets the arm64 AMI", () => {
     // GIVEN ec2 settings with a Graviton type
     const ec2Settings = { instanceType: "t4g.small", minInstances: 0, maxInstances: 3 };
@@ -162,6 +246,11 @@ describe("Cluster in the platform stack", () => {
       /ec2Capacity.maxInstances = 2: must be .* at least minInstances \(3\).*Fix: set ec2.maxInstances to 3 or more/,
     ],
     ["no maximum", { maxInstances: 0 }, /ec2Capacity.maxInstances = 0/],
+    [
+      "CPU credits for a type that earns none",
+      { instanceType: "m7g.large", cpuCredits: "standard" },
+      /ec2Capacity.cpuCredits = "standard": applies only to burstable instance types .* m7g.large is not one.*Fix: remove ec2.cpuCredits/,
+    ],
   ])("refuses %s", (_name, options, message) => {
     // GIVEN a cluster with bad EC2 capacity options
     const { stack, vpc } = stackWithVpc("C");

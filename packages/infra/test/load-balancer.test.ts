@@ -1,8 +1,12 @@
-import { Match } from "aws-cdk-lib/assertions";
+import { rmSync } from "node:fs";
+import { loadPlatform } from "@repo/platform-config/load";
+import { writeTemplateRepo } from "@repo/test-kit/template-repo";
+import { Match, Template } from "aws-cdk-lib/assertions";
 import * as route53 from "aws-cdk-lib/aws-route53";
 import { beforeAll, describe, expect, test } from "vitest";
 import { LoadBalancer, NOT_FOUND_BODY } from "../src/constructs/load-balancer.js";
-import { only, platformFixture, stackWithVpc } from "./support/platform.js";
+import { addPlatformStack, awsEnvironments } from "../src/platform-app.js";
+import { newApp, only, platformFixture, stackWithVpc } from "./support/platform.js";
 
 describe("LoadBalancer in the platform stack", () => {
   let fixture: ReturnType<typeof platformFixture>;
@@ -153,6 +157,56 @@ describe("LoadBalancer in the platform stack", () => {
             }),
           }),
         ]),
+      },
+    });
+  });
+
+  test("the last environment (prod) is protected from deletion by default, the others are not", () => {
+    // GIVEN the template's platform.config.json: staging, then prod
+    const root = writeTemplateRepo();
+    try {
+      const loaded = loadPlatform({ cwd: root });
+      const app = newApp();
+      // WHEN each environment's platform stack is built
+      const stacks = awsEnvironments(loaded).map((environment) =>
+        addPlatformStack(app, loaded, environment),
+      );
+      const protection = stacks.map((stack) => {
+        const { resource } = only(
+          Template.fromStack(stack),
+          "AWS::ElasticLoadBalancingV2::LoadBalancer",
+        );
+        const attributes = resource.Properties.LoadBalancerAttributes as Array<{
+          Key: string;
+          Value: string;
+        }>;
+        const value = attributes.find((entry) => entry.Key === "deletion_protection.enabled");
+        return [stack.resources.environment, value?.Value];
+      });
+      // THEN only prod's load balancer refuses deletion
+      expect(protection).toEqual([
+        ["staging", "false"],
+        ["prod", "true"],
+      ]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  test("the environment's loadBalancer settings choose deletion protection and log retention", () => {
+    // GIVEN staging with both settings
+    const { template } = platformFixture({
+      environment: { loadBalancer: { deletionProtection: true, accessLogRetentionDays: 30 } },
+    });
+    // THEN the load balancer refuses deletion and its logs expire after 30 days
+    template.hasResourceProperties("AWS::ElasticLoadBalancingV2::LoadBalancer", {
+      LoadBalancerAttributes: Match.arrayWith([
+        { Key: "deletion_protection.enabled", Value: "true" },
+      ]),
+    });
+    template.hasResourceProperties("AWS::S3::Bucket", {
+      LifecycleConfiguration: {
+        Rules: [Match.objectLike({ Id: "ExpireAccessLogs", ExpirationInDays: 30 })],
       },
     });
   });

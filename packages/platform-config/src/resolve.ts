@@ -39,10 +39,41 @@ export type ResolvedEnvironment =
       availabilityZones: string[];
       network: "public" | "private";
       /** The EC2 capacity settings when given; infra also adds EC2 capacity when an app needs it. */
-      ec2?: { instanceType: string; minInstances: number; maxInstances: number };
+      ec2?: {
+        instanceType: string;
+        minInstances: number;
+        maxInstances: number;
+        /** Only when set; infra defaults burstable types to "standard". */
+        cpuCredits?: "standard" | "unlimited";
+      };
       logRetentionDays: number;
       githubOidcProviderArn?: string;
+      /**
+       * The load balancer's settings, defaults filled in. resolveEnvironment always sets it;
+       * optional so that environments built by hand (tests) need not, and infra then uses the
+       * non-production defaults.
+       */
+      loadBalancer?: ResolvedLoadBalancer;
+      /** Present only when the config turns the web ACL on. */
+      waf?: ResolvedWaf;
     };
+
+export interface ResolvedLoadBalancer {
+  /** Default true for the last AWS environment in file order (production), else false. */
+  deletionProtection: boolean;
+  /** Default 90. */
+  accessLogRetentionDays: number;
+}
+
+export interface ResolvedWaf {
+  /** Requests per IP per 5 minutes before the rate rule blocks. */
+  rateLimit: number;
+  /** Count, not block, the common rule set's SizeRestrictions_BODY matches. */
+  allowLargeBodies: boolean;
+}
+
+/** How long access logs are kept when the config does not say. */
+export const DEFAULT_ACCESS_LOG_RETENTION_DAYS = 90;
 
 const DEFAULT_EDGE_PORT = 8080;
 const DEFAULT_LOCAL_REGISTRY = "127.0.0.1:5000";
@@ -122,6 +153,17 @@ export function resolveEnvironment(
     ...(aws.githubOidcProviderArn === undefined
       ? {}
       : { githubOidcProviderArn: aws.githubOidcProviderArn }),
+    loadBalancer: {
+      // The last environment is production by the template's convention (staging, then prod):
+      // its load balancer survives an accidental `cdk destroy` unless the config says otherwise.
+      deletionProtection:
+        aws.loadBalancer?.deletionProtection ?? awsEnvironmentNames(platform).at(-1) === name,
+      accessLogRetentionDays:
+        aws.loadBalancer?.accessLogRetentionDays ?? DEFAULT_ACCESS_LOG_RETENTION_DAYS,
+    },
+    ...(aws.waf?.enabled
+      ? { waf: { rateLimit: aws.waf.rateLimit, allowLargeBodies: aws.waf.allowLargeBodies } }
+      : {}),
   };
 }
 

@@ -18,7 +18,34 @@ export const RESERVED_ENV = [
   "APP_VERSION",
   "GIT_COMMIT",
   "NODE_ENV",
+  // The names (never the values) of the app's `secrets`, comma-separated: server-kit reads it to
+  // keep those variables' values out of every error and log line.
+  "PLATFORM_SECRET_NAMES",
 ] as const;
+
+/**
+ * The words of a variable name (split at `_`) that mark it as a secret. Whole words only, so
+ * KEYCLOAK_URL and MONKEY_MODE pass while API_KEY, DB_PASSWORD and GITHUB_TOKEN do not.
+ */
+export const SECRET_NAME_WORDS: ReadonlySet<string> = new Set([
+  "PASSWORD",
+  "PASSWORDS",
+  "PASSWD",
+  "PASSWDS",
+  "SECRET",
+  "SECRETS",
+  "TOKEN",
+  "TOKENS",
+  "KEY",
+  "KEYS",
+  "CREDENTIAL",
+  "CREDENTIALS",
+]);
+
+/** Whether an environment variable's name says it holds a secret (see SECRET_NAME_WORDS). */
+export function isSecretLikeName(name: string): boolean {
+  return name.split("_").some((word) => SECRET_NAME_WORDS.has(word));
+}
 
 /** A DNS label as RFC 1123 allows it (a leading digit is fine). */
 export const DNS_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -104,6 +131,15 @@ export const githubRepoSchema = z
   .describe(
     'the GitHub repository name: up to 100 letters, digits, ".", "_" and "-", for example "platform"',
   );
+
+/** `github.ownerId` and `github.repositoryId`: GitHub's numeric ids, as strings. */
+const githubIdSchema = (field: string, command: string) =>
+  z
+    .string()
+    .regex(/^\d{1,20}$/)
+    .describe(
+      `the ${field}'s immutable numeric id on GitHub, as a string of digits, for example "123456" (\`${command}\`): the AWS roles trust this id, which survives a rename and is never reused, instead of only the name`,
+    );
 
 /** `environments.<env>.account`. */
 export const awsAccountSchema = z
@@ -198,6 +234,12 @@ const awsEnvironmentSchema = z
           .describe(
             "the most instances the Auto Scaling group starts, 1 to 100; at least 2 so a rolling update can place the new task",
           ),
+        cpuCredits: z
+          .enum(["standard", "unlimited"])
+          .optional()
+          .describe(
+            'the CPU credit option of burstable (T2, T3, T3a, T4g) instances: "standard" (throttled to the baseline when credits run out) or "unlimited" (bursts on, billed per vCPU-hour beyond the credits); default "standard", and only for burstable types',
+          ),
       })
       .optional()
       .describe(
@@ -218,6 +260,55 @@ const awsEnvironmentSchema = z
       .optional()
       .describe(
         "the ARN of the account's existing GitHub OIDC provider (an account has one per URL); default: the platform creates one",
+      ),
+    loadBalancer: z
+      .strictObject({
+        deletionProtection: z
+          .boolean()
+          .optional()
+          .describe(
+            "whether the load balancer refuses deletion (cdk destroy included) until this is false and deployed; default true for the last environment of platform.config.json (production) and false for the others",
+          ),
+        accessLogRetentionDays: z
+          .number()
+          .int()
+          .min(1)
+          .max(3650)
+          .optional()
+          .describe(
+            "how many days the load balancer's access logs are kept, 1 to 3650; default 90",
+          ),
+      })
+      .optional()
+      .describe(
+        'settings of the environment\'s load balancer, for example { "deletionProtection": true, "accessLogRetentionDays": 90 }',
+      ),
+    waf: z
+      .strictObject({
+        enabled: z
+          .boolean()
+          .describe(
+            "whether the environment's load balancer gets an AWS WAF web ACL (billed monthly)",
+          ),
+        rateLimit: z
+          .number()
+          .int()
+          .min(10)
+          .max(2_000_000_000)
+          .default(2000)
+          .describe(
+            "requests one IP address may send in 5 minutes before it is blocked, 10 to 2000000000; default 2000",
+          ),
+        allowLargeBodies: z
+          .boolean()
+          .default(false)
+          .describe(
+            "true to only count (not block) request bodies over 8 KB, which the common rule set blocks by default (its SizeRestrictions_BODY rule); for apps that accept uploads",
+          ),
+      })
+      .optional()
+      .describe(
+        'an AWS WAF web ACL on the load balancer: the AWS managed common rule set and a rate limit per IP; off by default, for example { "enabled": true, "rateLimit": 2000 }',
       ),
   })
   .describe('an AWS environment, for example { "account": "111111111111", "region": "eu-west-1" }');
@@ -259,10 +350,15 @@ export const platformConfigSchema = z
       .strictObject({
         owner: githubOwnerSchema,
         repo: githubRepoSchema,
+        ownerId: githubIdSchema("owner", "gh api repos/<owner>/<repo> --jq .owner.id").optional(),
+        repositoryId: githubIdSchema(
+          "repository",
+          "gh api repos/<owner>/<repo> --jq .id",
+        ).optional(),
       })
       .optional()
       .describe(
-        'the GitHub repository the deploy role trusts through OIDC, for example { "owner": "example", "repo": "platform" }',
+        'the GitHub repository the deploy role trusts through OIDC, for example { "owner": "example", "repo": "platform", "ownerId": "123456", "repositoryId": "456789" }',
       ),
     environments: environmentsSchema.default({}),
   })
@@ -335,6 +431,26 @@ const environmentValue = z
 
 const environmentMap = z
   .record(envVarName, environmentValue)
+  .superRefine(
+    (environment, ctx) => {
+      for (const [name, value] of Object.entries(environment)) {
+        // Reserved names are refused by envVarName already (PLATFORM_SECRET_NAMES has SECRET in it).
+        if ((RESERVED_ENV as readonly string[]).includes(name) || !isSecretLikeName(name)) continue;
+        ctx.addIssue({
+          code: "custom",
+          path: [name],
+          message:
+            'is named like a secret: values in "environment" are written into the task definition in plain text, shown by describe-task-definition and the console to anyone who may read it',
+          params: {
+            // Named like a secret, so quite possibly the secret itself: keep it out of CI logs.
+            hidden: typeof value === "string",
+            fix: `move it to "secrets": store the value in SSM Parameter Store (aws ssm put-parameter --type SecureString --name /<project>/<app>/${name} --value ...) and set secrets.${name} to "ssm:/<project>/<app>/${name}"; if it is not a secret, rename it so that no _-separated word is one of ${[...SECRET_NAME_WORDS].join(", ")}`,
+          },
+        });
+      }
+    },
+    { when: (payload) => isObject(payload.value) },
+  )
   .describe(
     `environment variables of the container, name to string, for example { "LOG_LEVEL": "info", "API_URL": "\${apps.api.url}" }`,
   );

@@ -180,6 +180,9 @@ export class AppService extends Construct {
         PORT: String(app.port),
         DEPLOY_ENV: platform.environment,
         NODE_ENV: "production",
+        // The names of the variables ECS fills from `secrets` (never their values): server-kit
+        // keeps those values out of its errors and logs.
+        PLATFORM_SECRET_NAMES: secretNames(app.secrets),
       },
       secrets: containerSecrets(this, app.secrets),
       portMappings: [
@@ -202,8 +205,12 @@ export class AppService extends Construct {
       }),
       // Writable only where a volume is mounted: /tmp below.
       readonlyRootFilesystem: true,
-      // Like the local environment's `--cap-drop ALL`: a Node server needs no capability.
-      linuxParameters: new ecs.LinuxParameters(this, "LinuxParameters"),
+      // Like the local environment's `--cap-drop ALL`: a Node server needs no capability. An init
+      // process as PID 1 (like `docker run --init`) reaps zombie children and forwards SIGTERM to
+      // Node, which as PID 1 would get no default signal handling from the kernel.
+      linuxParameters: new ecs.LinuxParameters(this, "LinuxParameters", {
+        initProcessEnabled: true,
+      }),
       // After SIGTERM the apps keep serving for SHUTDOWN_DRAIN_MS (15 s: the load balancer takes
       // them out, /healthz answers 503), then finish in-flight requests within SHUTDOWN_TIMEOUT_MS
       // (10 s); server-kit refuses a sum above 25 s, so they exit before ECS's SIGKILL at 30 s.
@@ -438,6 +445,13 @@ function containerSecrets(
     secrets[name] = ecs.Secret.fromSecretsManager(importSecret(scope, id, ref.name), ref.jsonKey);
   }
   return secrets;
+}
+
+/** PLATFORM_SECRET_NAMES: the secrets' variable names, sorted, comma-separated; "" for none. */
+export function secretNames(refs: Record<string, SecretRef>): string {
+  return Object.keys(refs)
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    .join(",");
 }
 
 /** Secrets Manager appends "-" and 6 characters to a secret's name in its complete ARN. */

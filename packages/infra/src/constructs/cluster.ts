@@ -3,6 +3,7 @@ import * as autoscaling from "aws-cdk-lib/aws-autoscaling";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
 import * as ecs from "aws-cdk-lib/aws-ecs";
 import * as iam from "aws-cdk-lib/aws-iam";
+import type * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import { InfraValidationError } from "../errors.js";
 import type { Ec2Capacity } from "../platform-resources.js";
@@ -16,6 +17,24 @@ export const DEFAULT_INSTANCE_TYPE = "t3.micro";
  * container with host port 0 in bridge mode (dynamic port mapping).
  */
 export const EPHEMERAL_PORTS = { from: 32768, to: 65535 } as const;
+
+/**
+ * Burstable families, the only ones whose launch templates may carry a credit specification:
+ * EC2 refuses one for any other type (InstanceCreditSpecification.NotSupported).
+ */
+const BURSTABLE = /^t(?:2|3|3a|4g)\./;
+
+/** Whether `instanceType` earns CPU credits (T2, T3, T3a, T4g). */
+export function isBurstable(instanceType: string): boolean {
+  return BURSTABLE.test(instanceType);
+}
+
+/** What the ECS agent reads from /etc/ecs/ecs.config, beyond the cluster name CDK adds. */
+export const ECS_AGENT_CONFIG = [
+  // No task may run a privileged container on these instances, whatever a task definition
+  // revision (deploy-kit registers them from CI) asks for: a privileged container owns the host.
+  "ECS_DISABLE_PRIVILEGED=true",
+] as const;
 
 export interface Ec2CapacityOptions {
   /**
@@ -53,6 +72,14 @@ export interface Ec2CapacityOptions {
    * @default 30
    */
   readonly rootVolumeGiB?: number;
+  /**
+   * The CPU credit option of a burstable type. "unlimited" bursts past the earned credits and
+   * bills every vCPU-hour beyond them, a surprise on a busy month; "standard" throttles to the
+   * baseline instead. Refused for other types, which earn no credits.
+   *
+   * @default "standard" for burstable types (T2, T3, T3a, T4g); none for the others
+   */
+  readonly cpuCredits?: "standard" | "unlimited";
 }
 
 export interface ClusterProps {
@@ -78,8 +105,10 @@ export class Cluster extends Construct {
   /** The EC2 instances' group; undefined without EC2 capacity. */
   public readonly autoScalingGroup: autoscaling.AutoScalingGroup | undefined;
   public readonly launchTemplate: ec2.LaunchTemplate | undefined;
-  /** The instances' role: the ECS agent's permissions, which the capacity provider adds. */
+  /** The instances' role: the ECS agent's permissions, scoped by this construct. */
   public readonly instanceRole: iam.Role | undefined;
+  /** The log groups the instances may write to (see allowInstanceLogs). */
+  private readonly instanceLogGroups: logs.ILogGroup[] = [];
 
   constructor(scope: Construct, id: string, props: ClusterProps) {
     super(scope, id);
@@ -103,6 +132,20 @@ export class Cluster extends Construct {
     const minInstances = options.minInstances ?? 1;
     const maxInstances = options.maxInstances ?? 2;
     validateCapacity(this, instanceType, minInstances, maxInstances);
+    if (options.cpuCredits !== undefined && !isBurstable(instanceType)) {
+      throw new InfraValidationError(
+        this,
+        "ec2Capacity.cpuCredits",
+        options.cpuCredits,
+        `applies only to burstable instance types (T2, T3, T3a, T4g), and ${instanceType} is not one: EC2 refuses the launch template`,
+        "remove ec2.cpuCredits, or choose a burstable instanceType such as t3.micro",
+      );
+    }
+    const cpuCredits = isBurstable(instanceType)
+      ? options.cpuCredits === "unlimited"
+        ? ec2.CpuCredits.UNLIMITED
+        : ec2.CpuCredits.STANDARD
+      : undefined;
 
     const securityGroup = new ec2.SecurityGroup(this, "Ec2SecurityGroup", {
       vpc: props.vpc,
@@ -124,6 +167,8 @@ export class Cluster extends Construct {
       assumedBy: new iam.ServicePrincipal("ec2.amazonaws.com"),
       description: `${props.clusterName} EC2 container instances (the ECS agent's permissions only)`,
     });
+    const userData = ec2.UserData.forLinux();
+    userData.addCommands(...ECS_AGENT_CONFIG.map((line) => `echo ${line} >> /etc/ecs/ecs.config`));
     this.launchTemplate = new ec2.LaunchTemplate(this, "Ec2LaunchTemplate", {
       instanceType: new ec2.InstanceType(instanceType),
       // The SSM public parameter of the recommended AMI, resolved by CloudFormation at deploy
@@ -133,9 +178,14 @@ export class Cluster extends Construct {
           ? ecs.AmiHardwareType.ARM
           : ecs.AmiHardwareType.STANDARD,
       ),
-      // The capacity provider appends the ECS agent's configuration (the cluster's name).
-      userData: ec2.UserData.forLinux(),
-      role: this.instanceRole,
+      // The capacity provider appends the cluster's name to the ECS agent's configuration.
+      userData,
+      // Without policy updates: the capacity provider would add the agent's statements with
+      // logs:CreateLogStream and logs:PutLogEvents on every log group of the account; the
+      // policies below give the agent what it needs, the logs actions only on the apps' groups.
+      role: this.instanceRole.withoutPolicyUpdates(),
+      // T3 launches "unlimited" unless told otherwise (T2 "standard"): set it, for T types only.
+      ...(cpuCredits === undefined ? {} : { cpuCredits }),
       securityGroup,
       associatePublicIpAddress: options.associatePublicIpAddress,
       // IMDSv2 only, and a hop limit of 1: a bridge-mode container is one hop further than the
@@ -190,28 +240,95 @@ export class Cluster extends Construct {
     });
     this.cluster.addAsgCapacityProvider(capacityProvider);
 
-    // The capacity provider gives the instance role what the ECS agent needs (the permissions of
-    // the AmazonEC2ContainerServiceforEC2Role managed policy), already narrowed by CDK to this
-    // cluster where the actions allow it.
-    const agentPolicy = this.instanceRole.node.tryFindChild("DefaultPolicy") as
-      | iam.Policy
-      | undefined;
-    if (agentPolicy) {
-      cdk.Validations.of(agentPolicy.node.defaultChild as iam.CfnPolicy).acknowledge(
-        {
-          id: "AwsSolutions-IAM5[Action::ecs:Submit*]",
-          reason:
-            "The ECS agent reports container and task state changes with ecs:Submit* actions; CDK limits them to this cluster's ARN.",
-        },
-        {
-          id: "AwsSolutions-IAM5[Resource::*]",
-          reason:
-            "ecs:Poll and ecs:StartTelemetrySession are limited to this cluster by the ecs:cluster condition; ecr:GetAuthorizationToken, ecs:DiscoverPollEndpoint and the agent's logs actions support no resource-level permission.",
-        },
-      );
-    }
+    this.addAgentPolicies(this.instanceRole, this.cluster.clusterArn);
 
     this.ec2Capacity = { capacityProvider, instanceType, securityGroup, maxInstances };
+  }
+
+  /**
+   * Lets the instances write to `logGroups`: the ECS agent's fallback for the awslogs driver of a
+   * task without an execution role (every app has one, so the agent normally uses that role).
+   * Without EC2 capacity this does nothing.
+   */
+  public allowInstanceLogs(logGroups: readonly logs.ILogGroup[]): void {
+    const role = this.instanceRole;
+    if (!role || logGroups.length === 0) return;
+    const first = this.instanceLogGroups.length === 0;
+    this.instanceLogGroups.push(...logGroups);
+    if (!first) return;
+    new iam.Policy(this, "Ec2AppLogsPolicy", {
+      roles: [role],
+      statements: [
+        new iam.PolicyStatement({
+          sid: "AppLogs",
+          actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+          // Lazy, so groups passed by later calls land in the same statement.
+          resources: cdk.Lazy.list({
+            produce: () => this.instanceLogGroups.map((group) => group.logGroupArn),
+          }),
+        }),
+      ],
+    });
+  }
+
+  /**
+   * The ECS agent's permissions (the actions of the AmazonEC2ContainerServiceforEC2Role managed
+   * policy that the agent uses), each wildcard statement in a policy of its own so that each
+   * cdk-nag acknowledgement gives that statement's own reason.
+   */
+  private addAgentPolicies(role: iam.Role, clusterArn: string): void {
+    new iam.Policy(this, "Ec2AgentPolicy", {
+      roles: [role],
+      statements: [
+        new iam.PolicyStatement({
+          sid: "EcsAgentCluster",
+          // ecs:Submit* expanded: the agent reports task, container and attachment state.
+          actions: [
+            "ecs:DeregisterContainerInstance",
+            "ecs:RegisterContainerInstance",
+            "ecs:SubmitAttachmentStateChanges",
+            "ecs:SubmitContainerStateChange",
+            "ecs:SubmitTaskStateChange",
+          ],
+          resources: [clusterArn],
+        }),
+      ],
+    });
+    const wildcard = (id: string, statement: iam.PolicyStatement, reason: string) => {
+      const policy = new iam.Policy(this, id, { roles: [role], statements: [statement] });
+      cdk.Validations.of(policy.node.defaultChild as iam.CfnPolicy).acknowledge({
+        id: "AwsSolutions-IAM5[Resource::*]",
+        reason,
+      });
+    };
+    wildcard(
+      "Ec2AgentPollPolicy",
+      new iam.PolicyStatement({
+        sid: "EcsAgentPoll",
+        actions: ["ecs:Poll", "ecs:StartTelemetrySession"],
+        resources: ["*"],
+        conditions: { ArnEquals: { "ecs:cluster": clusterArn } },
+      }),
+      "ecs:Poll and ecs:StartTelemetrySession act on container instances, whose ARNs exist only after registration; the ecs:cluster condition limits them to this cluster.",
+    );
+    wildcard(
+      "Ec2AgentDiscoverPolicy",
+      new iam.PolicyStatement({
+        sid: "EcsAgentDiscover",
+        actions: ["ecs:DiscoverPollEndpoint"],
+        resources: ["*"],
+      }),
+      "ecs:DiscoverPollEndpoint supports no resource-level permission (Service Authorization Reference): it only returns the region's ECS endpoint.",
+    );
+    wildcard(
+      "Ec2EcrLoginPolicy",
+      new iam.PolicyStatement({
+        sid: "EcrLogin",
+        actions: ["ecr:GetAuthorizationToken"],
+        resources: ["*"],
+      }),
+      "ecr:GetAuthorizationToken supports no resource-level permission: it returns a registry login token, and pulling still needs rights on a repository, which this role has none of.",
+    );
   }
 }
 

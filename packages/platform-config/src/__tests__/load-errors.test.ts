@@ -113,8 +113,8 @@ describe("loadPlatform reports", () => {
         },
       },
       [
-        'apps/api/deploy.json: environment.PORT = "PORT": is set by the platform itself. Fix: remove it: the platform sets PORT, DEPLOY_ENV, APP_VERSION, GIT_COMMIT, NODE_ENV in every container',
-        'apps/api/deploy.json: environments.prod.environment.NODE_ENV = "NODE_ENV": is set by the platform itself. Fix: remove it: the platform sets PORT, DEPLOY_ENV, APP_VERSION, GIT_COMMIT, NODE_ENV in every container',
+        'apps/api/deploy.json: environment.PORT = "PORT": is set by the platform itself. Fix: remove it: the platform sets PORT, DEPLOY_ENV, APP_VERSION, GIT_COMMIT, NODE_ENV, PLATFORM_SECRET_NAMES in every container',
+        'apps/api/deploy.json: environments.prod.environment.NODE_ENV = "NODE_ENV": is set by the platform itself. Fix: remove it: the platform sets PORT, DEPLOY_ENV, APP_VERSION, GIT_COMMIT, NODE_ENV, PLATFORM_SECRET_NAMES in every container',
       ].join("\n"),
     ],
     [
@@ -247,6 +247,77 @@ describe("loadPlatform reports", () => {
     expect(error.message).toBe(
       'apps/api/deploy.json: secrets.DATABASE_URL = (hidden, 25 characters): is a plain value, and secrets are never written into a manifest. Fix: store the value in SSM Parameter Store (aws ssm put-parameter --type SecureString --name /<project>/<app>/DATABASE_URL --value ...) or in Secrets Manager, and set it to "ssm:/<project>/<app>/DATABASE_URL" or "secretsmanager:<name>[:<json-key>]"',
     );
+  });
+
+  it("a secret-looking name in plain environment, in the base and in an override, without its value", () => {
+    const error = loadError({
+      "apps/api/deploy.json": {
+        ...api,
+        environment: { API_TOKEN: "ghp_abcdef123456", LOG_LEVEL: "info" },
+        environments: { prod: { environment: { DB_PASSWORD: "hunter2hunter2" } } },
+      },
+    });
+    expect(error.message).not.toContain("ghp_abcdef123456");
+    expect(error.message).not.toContain("hunter2");
+    expect(error.message).toBe(
+      [
+        'apps/api/deploy.json: environment.API_TOKEN = (hidden, 16 characters): is named like a secret: values in "environment" are written into the task definition in plain text, shown by describe-task-definition and the console to anyone who may read it. Fix: move it to "secrets": store the value in SSM Parameter Store (aws ssm put-parameter --type SecureString --name /<project>/<app>/API_TOKEN --value ...) and set secrets.API_TOKEN to "ssm:/<project>/<app>/API_TOKEN"; if it is not a secret, rename it so that no _-separated word is one of PASSWORD, PASSWORDS, PASSWD, PASSWDS, SECRET, SECRETS, TOKEN, TOKENS, KEY, KEYS, CREDENTIAL, CREDENTIALS',
+        'apps/api/deploy.json: environments.prod.environment.DB_PASSWORD = (hidden, 14 characters): is named like a secret: values in "environment" are written into the task definition in plain text, shown by describe-task-definition and the console to anyone who may read it. Fix: move it to "secrets": store the value in SSM Parameter Store (aws ssm put-parameter --type SecureString --name /<project>/<app>/DB_PASSWORD --value ...) and set secrets.DB_PASSWORD to "ssm:/<project>/<app>/DB_PASSWORD"; if it is not a secret, rename it so that no _-separated word is one of PASSWORD, PASSWORDS, PASSWD, PASSWDS, SECRET, SECRETS, TOKEN, TOKENS, KEY, KEYS, CREDENTIAL, CREDENTIALS',
+      ].join("\n"),
+    );
+  });
+
+  it.each([
+    "API_KEY",
+    "STRIPE_SECRET",
+    "GITHUB_TOKEN",
+    "REFRESH_TOKENS",
+    "AWS_CREDENTIALS",
+    "SMTP_PASSWD",
+    "KEY",
+    "SIGNING_KEYS",
+  ])("refuses %s in environment", (name) => {
+    expect(
+      loadError({ "apps/api/deploy.json": { ...api, environment: { [name]: "x" } } }).message,
+    ).toMatch(
+      new RegExp(`environment\\.${name} = \\(hidden, 1 characters\\): is named like a secret`),
+    );
+  });
+
+  it("accepts names where the words are only part of a longer word, and the same names as secrets", () => {
+    const loaded = load({
+      "apps/api/deploy.json": {
+        ...api,
+        environment: {
+          KEYCLOAK_URL: "https://id",
+          MONKEY_MODE: "on",
+          TOKENIZER: "bpe",
+          PASSWORDLESS: "1",
+        },
+        secrets: { API_KEY: "ssm:/demo/api/API_KEY" },
+      },
+    });
+    expect(
+      Object.keys(loaded.apps.find((app) => app.name === "api")?.manifest.environment ?? {}),
+    ).toEqual(["KEYCLOAK_URL", "MONKEY_MODE", "TOKENIZER", "PASSWORDLESS"]);
+  });
+
+  it("refuses PLATFORM_SECRET_NAMES as reserved, in environment and in secrets", () => {
+    const error = loadError({
+      "apps/api/deploy.json": {
+        ...api,
+        environment: { PLATFORM_SECRET_NAMES: "" },
+        secrets: { PLATFORM_SECRET_NAMES: "ssm:/demo/api/x" },
+      },
+    });
+    expect(error.message).toContain(
+      'apps/api/deploy.json: environment.PLATFORM_SECRET_NAMES = "PLATFORM_SECRET_NAMES": is set by the platform itself.',
+    );
+    expect(error.message).toContain(
+      'apps/api/deploy.json: secrets.PLATFORM_SECRET_NAMES = "PLATFORM_SECRET_NAMES": is set by the platform itself.',
+    );
+    // Reserved is the whole story: not also "named like a secret".
+    expect(error.message).not.toContain("named like a secret");
   });
 
   it("a name in both environment and secrets, in the base and after an override", () => {

@@ -72,6 +72,7 @@ describe("the template's config, as it ships", () => {
       availabilityZones: ["eu-west-1a", "eu-west-1b"],
       network: "public",
       logRetentionDays: 30,
+      loadBalancer: { deletionProtection: false, accessLogRetentionDays: 90 },
     });
     expect(resolve("api", "staging")).toMatchObject({
       url: "https://api.staging.example.com",
@@ -320,7 +321,52 @@ describe("infrastructure settings of an AWS environment", () => {
     });
   });
 
+  it("protects the last environment's load balancer from deletion, and no other, by default", () => {
+    const config = platformConfigSchema.parse({
+      project: "acme",
+      domain: "example.com",
+      environments: {
+        local: { edgePort: 8080 },
+        dev: { account: "111111111111", region: "us-east-2" },
+        staging: { account: "111111111111", region: "us-east-2" },
+        prod: { account: "222222222222", region: "us-east-2" },
+      },
+    });
+    const protection = (name: string) => {
+      const environment = resolveEnvironment(config, name, {});
+      return environment.kind === "aws" ? environment.loadBalancer?.deletionProtection : undefined;
+    };
+    expect(["dev", "staging", "prod"].map(protection)).toEqual([false, false, true]);
+  });
+
+  it("keeps the load balancer and WAF settings that are set; WAF is off unless enabled", () => {
+    expect(resolveEnvironment(platform({}), "prod", {})).not.toHaveProperty("waf");
+    expect(
+      resolveEnvironment(platform({ waf: { enabled: false } }), "prod", {}),
+    ).not.toHaveProperty("waf");
+    expect(
+      resolveEnvironment(
+        platform({
+          loadBalancer: { deletionProtection: false, accessLogRetentionDays: 30 },
+          waf: { enabled: true },
+          ec2: { cpuCredits: "unlimited" },
+        }),
+        "prod",
+        {},
+      ),
+    ).toMatchObject({
+      loadBalancer: { deletionProtection: false, accessLogRetentionDays: 30 },
+      waf: { rateLimit: 2000, allowLargeBodies: false },
+      ec2: { instanceType: "t3.micro", cpuCredits: "unlimited" },
+    });
+  });
+
   it.each([
+    [{ loadBalancer: { accessLogRetentionDays: 0 } }, /accessLogRetentionDays/],
+    [{ loadBalancer: { deletionProtection: "yes" } }, /deletionProtection/],
+    [{ waf: { enabled: true, rateLimit: 5 } }, /rateLimit/],
+    [{ waf: { rateLimit: 100 } }, /enabled/],
+    [{ ec2: { cpuCredits: "unlimted" } }, /cpuCredits/],
     [{ logRetentionDays: 31 }, /not a retention period CloudWatch Logs offers/],
     [{ availabilityZones: ["us-east-2a"] }, /availabilityZones/],
     [{ network: "nat" }, /network/],
