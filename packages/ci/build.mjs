@@ -1,11 +1,12 @@
-// Bundles the two CLIs, gen-workflows and platform-env (with @repo/platform-config, which is
-// TypeScript source), into one file each.
+// Bundles the three CLIs, gen-workflows, platform-env and platform-github (with
+// @repo/platform-config, which is TypeScript source), into one file each.
 import { build } from "esbuild";
 
 await build({
   entryPoints: {
     "gen-workflows": "src/gen-workflows.ts",
     "platform-env": "src/platform-env-cli.ts",
+    "platform-github": "src/platform-github-cli.ts",
   },
   bundle: true,
   platform: "node",

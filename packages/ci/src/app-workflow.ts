@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${{ ... }} here is GitHub Actions expressions, written as they are
 import { comment, GENERATED_MARKER, list, q, WORKFLOWS_DIR } from "./template.js";
 import { dependenciesOf, findWorkspace, type WorkspaceGraph } from "./workspace-graph.js";
 
@@ -132,10 +133,13 @@ export function renderAppWorkflow(input: AppWorkflowInput): string {
     // environment (deploy.json "architecture"); a push to an environment that differs refuses it.
     ...(environments[0] ? [`      environment: ${q(environments[0])}`] : []),
   );
-  let previous = "build";
+  let previous: string | undefined;
   environments.forEach((environment, index) => {
     const job = `deploy-${environment}`;
-    lines.push("", `  ${job}:`, `    name: ${environment}`, `    needs: ${previous}`);
+    // Every deploy job lists build: only a job that needs build sees its outputs, the archive's
+    // SHA-256 and image id that deploy.yml checks the downloaded archive against.
+    const needs = previous ? `[build, ${previous}]` : "build";
+    lines.push("", `  ${job}:`, `    name: ${environment}`, `    needs: ${needs}`);
     if (index > 0) {
       // By hand, a run goes up to the chosen environment; on a push, through all of them.
       const reached = environments.slice(index).map(q).join(",");
@@ -151,6 +155,8 @@ export function renderAppWorkflow(input: AppWorkflowInput): string {
       "    with:",
       `      app: ${q(app)}`,
       `      environment: ${q(environment)}`,
+      "      archive-sha256: ${{ needs.build.outputs.archive-sha256 }}",
+      "      image-id: ${{ needs.build.outputs.image-id }}",
     );
     previous = job;
   });

@@ -42,7 +42,7 @@ export function renderInfraWorkflow(paths: string[], environments: string[]): st
   const lines = [
     GENERATED_MARKER,
     ...comment(
-      `The platform's infrastructure (${INFRA_DIR}, CDK). On a pull request that changes it: \`cdk diff\` of each AWS environment (${environments.join(", ")}), posted to the pull request as one comment that each run updates. On main: \`cdk deploy\` of ${environments.join(", then ")}, each in its GitHub environment, so that its approvals apply.`,
+      `The platform's infrastructure (${INFRA_DIR}, CDK). On a pull request that changes it: \`cdk diff\` of each AWS environment (${environments.join(", ")}), posted to the pull request as one comment that each run updates. On main: \`cdk deploy\` of ${environments.join(", then ")}, each in its GitHub environment <env>-infra (not the releases' <env>: only it is trusted by the infra role), so that its approvals apply.`,
     ),
     "name: infra",
     "",

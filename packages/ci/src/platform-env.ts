@@ -1,5 +1,5 @@
 import { loadPlatform } from "@repo/platform-config/load";
-import { awsNames, iamRoleArn } from "@repo/platform-config/names";
+import { awsNames, githubEnvironments, iamRoleArn } from "@repo/platform-config/names";
 import { awsEnvironmentNames, resolveEnvironment } from "@repo/platform-config/resolve";
 
 /**
@@ -21,6 +21,10 @@ export interface PlatformEnvironment {
   "deploy-role-arn": string;
   "infra-role-arn": string;
   "infra-diff-role-arn": string;
+  /** The GitHub environment of the app releases (deploy.yml), which the deploy role trusts. */
+  "github-environment": string;
+  /** The GitHub environment of `cdk deploy` (infra-deploy.yml), which the infra role trusts. */
+  "github-infra-environment": string;
 }
 
 export function platformEnvironment(cwd: string, name: string): PlatformEnvironment {
@@ -46,6 +50,8 @@ export function platformEnvironment(cwd: string, name: string): PlatformEnvironm
     "deploy-role-arn": role(names.deployRole),
     "infra-role-arn": role(names.infraRole),
     "infra-diff-role-arn": role(names.infraDiffRole),
+    "github-environment": githubEnvironments(name).release,
+    "github-infra-environment": githubEnvironments(name).infra,
   };
 }
 
@@ -54,7 +60,8 @@ const HELP = `platform-env: one AWS environment's facts, as GitHub step outputs
 Usage: platform-env <environment>      e.g. npx platform-env staging >> "$GITHUB_OUTPUT"
 
 Prints key=value lines: project, environment, account, region, stacks (a cdk stack pattern),
-deploy-role-arn, infra-role-arn, infra-diff-role-arn; all from platform.config.json.`;
+deploy-role-arn, infra-role-arn, infra-diff-role-arn, github-environment (the releases' GitHub
+environment), github-infra-environment (cdk deploy's); all from platform.config.json.`;
 
 export function platformEnvMain(
   argv: readonly string[],

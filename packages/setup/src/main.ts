@@ -258,7 +258,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       return EXIT.ok;
     }
     applyChanges(root, changes);
-    return afterChanges(root, changes, io);
+    return afterChanges(root, changes, io, answers);
   } catch (error) {
     // Each names the field or file, the value and the fix.
     if (
@@ -277,8 +277,23 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   }
 }
 
+/**
+ * The command that configures the repository's GitHub environments (two per AWS environment:
+ * releases and cdk deploy, their branches, reviewers and variables), with the last (production)
+ * environment's approvals as the example; without --apply it prints the gh commands.
+ */
+function githubNext(answers: SetupAnswers): string[] {
+  const last = answers.environments.at(-1);
+  if (!answers.github || !last) return [];
+  const reviewers = `--reviewer ${last}=<login> --reviewer ${last}-infra=<login>`;
+  return [
+    `  npm run github -w @repo/ci -- --apply ${reviewers}`,
+    "                           # (gh auth login first; without --apply: the gh commands, run nothing)",
+  ];
+}
+
 /** What follows the file changes: npm links workspaces, the CI workflows follow the apps. */
-function afterChanges(root: string, changes: Change[], io: Io): number {
+function afterChanges(root: string, changes: Change[], io: Io, answers: SetupAnswers): number {
   const run = io.run ?? defaultRun;
   const workspacesChanged = changes.some(
     (change) => change.kind === "remove" && change.file.startsWith("apps/"),
@@ -307,7 +322,8 @@ function afterChanges(root: string, changes: Change[], io: Io): number {
       "",
       "Done. Next (README, Start here):",
       "  npm run up               # every app on this machine, at http://<app>.localhost:8080",
-      "  then connect AWS: cdk bootstrap, deploy the platform stack, set the GitHub variables",
+      "  then connect AWS: cdk bootstrap, deploy the platform stack, then GitHub's environments",
+      ...githubNext(answers),
       "  npx turbo gen app        # add an app",
       "",
     ].join("\n"),

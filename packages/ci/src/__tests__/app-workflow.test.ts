@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${{ ... }} here is GitHub Actions expressions
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import {
@@ -95,13 +96,20 @@ describe("renderAppWorkflow", () => {
       needs: "build",
       uses: "./.github/workflows/deploy.yml",
       permissions: { contents: "read", "id-token": "write" },
-      with: { app: "shop", environment: "staging" },
+      with: {
+        app: "shop",
+        environment: "staging",
+        // what deploy.yml checks the downloaded archive against
+        "archive-sha256": "${{ needs.build.outputs.archive-sha256 }}",
+        "image-id": "${{ needs.build.outputs.image-id }}",
+      },
     });
-    expect(doc.jobs["deploy-qa"].needs).toBe("deploy-staging");
+    // build too: only a job that needs build sees its outputs.
+    expect(doc.jobs["deploy-qa"].needs).toEqual(["build", "deploy-staging"]);
     expect(doc.jobs["deploy-qa"].if).toBe(
       `github.event_name != 'workflow_dispatch' || contains(fromJSON('["qa","prod"]'), inputs.environment)`,
     );
-    expect(doc.jobs["deploy-prod"].needs).toBe("deploy-qa");
+    expect(doc.jobs["deploy-prod"].needs).toEqual(["build", "deploy-qa"]);
     expect(doc.jobs["deploy-prod"].if).toContain(`fromJSON('["prod"]')`);
   });
 

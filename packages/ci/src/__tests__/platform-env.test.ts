@@ -31,6 +31,9 @@ describe("platform-env", () => {
         "deploy-role-arn=arn:aws:iam::111111111111:role/platform-staging-deploy",
         "infra-role-arn=arn:aws:iam::111111111111:role/platform-staging-infra",
         "infra-diff-role-arn=arn:aws:iam::111111111111:role/platform-staging-infra-diff",
+        // Releases and cdk deploy run in two GitHub environments: the roles trust one each.
+        "github-environment=staging",
+        "github-infra-environment=staging-infra",
         "",
       ].join("\n"),
       err: "",

@@ -2,6 +2,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { loadPlatform } from "@repo/platform-config/load";
+import { githubEnvironments } from "@repo/platform-config/names";
 import { environmentNames } from "@repo/platform-config/resolve";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -74,6 +75,55 @@ describe("permissions are the least each job needs", () => {
   });
 });
 
+describe("install scripts never run where a token can write", () => {
+  /** The jobs that call a workflow (`uses: ./.github/workflows/<file>`). */
+  const callersOf = (file: string) => jobs.filter(({ job }) => job.uses === `./${file}`);
+  /**
+   * The write scopes a job's token may hold: its own, else its workflow's, and, in a reusable
+   * workflow, its callers' (a called job gets at most what the calling job was granted, so the
+   * caller's grant is what an install script in it could use when the called job names none).
+   */
+  const writeScopes = (ref: (typeof jobs)[number]): string[] => {
+    const own = ref.job.permissions ?? ref.workflow.doc.permissions ?? {};
+    const writes = Object.entries(own)
+      .filter(([, level]) => level === "write")
+      .map(([scope]) => scope);
+    if (ref.workflow.doc.on?.workflow_call !== undefined) {
+      for (const caller of callersOf(ref.workflow.file)) writes.push(...writeScopes(caller));
+    }
+    return [...new Set(writes)].sort();
+  };
+  const installs = jobs.flatMap((ref) =>
+    runsOf(ref.job)
+      .filter((run) => /\bnpm (ci|install|i)\b/.test(run))
+      .map((run) => ({ ...ref, run, writes: writeScopes(ref) })),
+  );
+
+  it("every npm ci of a job holding id-token: write or another write token has --ignore-scripts", () => {
+    const withToken = installs.filter(({ writes }) => writes.length > 0);
+    // The jobs that matter are found, so the rule is not checked on nothing.
+    expect(withToken.map((i) => `${i.where} (${i.writes.join(", ")})`)).toEqual(
+      expect.arrayContaining([
+        "deploy.yml#release (id-token)",
+        "infra-deploy.yml#deploy (id-token)",
+        "infra-diff.yml#diff (id-token)",
+        "release.yml#version (contents, pull-requests)",
+      ]),
+    );
+    const wrong = withToken
+      .filter(({ run }) => !/^npm ci --ignore-scripts$/.test(run.trim()))
+      .map(({ where, run, writes }) => `${where} (${writes.join(", ")}): ${run}`);
+    expect(wrong).toEqual([]);
+  });
+
+  it("and every other install too, so that CI runs what the release jobs run (.ci/run included)", () => {
+    const wrong = installs.filter(({ run }) => !run.includes("--ignore-scripts"));
+    expect(wrong.map(({ where, run }) => `${where}: ${run}`)).toEqual([]);
+    const local = readFileSync(path.join(repoRoot, ".ci/run"), "utf8");
+    expect(local.match(/^npm ci.*$/gm)).toEqual(["npm ci --ignore-scripts"]);
+  });
+});
+
 describe("AWS credentials come from GitHub OIDC only", () => {
   const credentials = steps.filter(
     (s) => actionOf(s.step) === "aws-actions/configure-aws-credentials",
@@ -114,6 +164,23 @@ describe("AWS credentials come from GitHub OIDC only", () => {
     expect(caller[0]?.job.if).toContain("github.event_name == 'pull_request'");
   });
 
+  it("app releases and cdk deploy run in separate GitHub environments, which their roles trust", () => {
+    // The names come from @repo/platform-config's githubEnvironments, which the roles' trust uses.
+    const named = githubEnvironments("${{ inputs.environment }}");
+    const environmentOf = (job: Yaml): string | undefined =>
+      typeof job.environment === "object" ? job.environment?.name : job.environment;
+    expect(environmentOf(workflow("deploy.yml").doc.jobs.release)).toBe(named.release);
+    expect(environmentOf(workflow("infra-deploy.yml").doc.jobs.deploy)).toBe(named.infra);
+    const infraEnvironments = jobs
+      .filter(({ job }) => /-infra$/.test(environmentOf(job) ?? ""))
+      .map(({ where }) => where);
+    expect(infraEnvironments).toEqual(["infra-deploy.yml#deploy"]);
+    // One concurrency group per AWS environment still serializes both (see "releases").
+    expect(workflow("infra-deploy.yml").doc.jobs.deploy.concurrency.group).toBe(
+      "aws-${{ inputs.environment }}",
+    );
+  });
+
   it("no workflow names an AWS key or secret", () => {
     const wrong = workflows
       .filter((w) =>
@@ -130,7 +197,12 @@ describe("releases", () => {
 
   it("deploy.yml is the reusable release of one app to one environment", () => {
     expect(Object.keys(deploy.doc.on)).toEqual(["workflow_call"]);
-    expect(Object.keys(deploy.doc.on.workflow_call.inputs)).toEqual(["app", "environment"]);
+    expect(Object.keys(deploy.doc.on.workflow_call.inputs)).toEqual([
+      "app",
+      "environment",
+      "archive-sha256",
+      "image-id",
+    ]);
     expect(Object.keys(deploy.doc.jobs)).toEqual([releaseId]);
   });
 
@@ -143,6 +215,15 @@ describe("releases", () => {
     expect(release.concurrency).toEqual(serialized);
     const infraDeploy = workflow("infra-deploy.yml").doc.jobs.deploy;
     expect(infraDeploy.concurrency).toEqual(serialized);
+  });
+
+  it("the pull-request diff compares templates only: no change set, no CDK bootstrap role", () => {
+    const runs: string[] = Object.values(workflow("infra-diff.yml").doc.jobs).flatMap((job) =>
+      runsOf(job as Yaml),
+    );
+    const diff = runs.find((run) => run.includes("cdk diff"));
+    expect(diff).toContain("--method=template");
+    expect(diff).not.toContain("--no-change-set");
   });
 
   it("cdk deploy runs only after deploy-kit reconcile recorded what runs, with the same credentials", () => {
@@ -208,8 +289,57 @@ describe("releases", () => {
       'npx deploy-kit build "$APP" --env "${DEPLOY_ENV:-local}" --archive "$RUNNER_TEMP/image.tar"',
     );
     expect((release.steps as Yaml[]).map((s) => s.run)).toContain(
-      'npx deploy-kit deploy "$APP" --env "$DEPLOY_ENV" --archive "$RUNNER_TEMP/image/image.tar"',
+      'npx deploy-kit deploy "$APP" --env "$DEPLOY_ENV" --archive "$RUNNER_TEMP/image/image.tar" --archive-sha256 "$ARCHIVE_SHA256" --image-id "$IMAGE_ID"',
     );
+  });
+
+  it("checks the archive against the build job's outputs: its SHA-256 before docker load, the image id after", () => {
+    const build = workflow("build.yml");
+    const image = build.doc.jobs.image;
+    const buildStep = (image.steps as Yaml[]).find((s) => /deploy-kit build/.test(s.run ?? ""));
+    // deploy-kit build --archive writes the step outputs archive-sha256 and image-id
+    // (deploy-kit's src/commands/__tests__/archive.test.ts shows it does).
+    expect(buildStep.id).toBe("build");
+    expect(image.outputs).toEqual({
+      "archive-sha256": "${{ steps.build.outputs.archive-sha256 }}",
+      "image-id": "${{ steps.build.outputs.image-id }}",
+    });
+    const outputs = build.doc.on.workflow_call.outputs;
+    expect(outputs["archive-sha256"].value).toBe("${{ jobs.image.outputs.archive-sha256 }}");
+    expect(outputs["image-id"].value).toBe("${{ jobs.image.outputs.image-id }}");
+    const archiveCode = readFileSync(
+      path.join(repoRoot, "packages/deploy-kit/src/commands/archive.ts"),
+      "utf8",
+    );
+    expect(archiveCode).toMatch(/\.output\("archive-sha256", /);
+    expect(archiveCode).toMatch(/\.output\("image-id", /);
+
+    const inputs = deploy.doc.on.workflow_call.inputs;
+    expect(inputs["archive-sha256"]).toMatchObject({ type: "string", required: true });
+    expect(inputs["image-id"]).toMatchObject({ type: "string", required: true });
+    const deployStep = (release.steps as Yaml[]).find((s) => s.id === "deploy");
+    expect(deployStep.run).toMatch(/ --archive-sha256 "\$ARCHIVE_SHA256" --image-id "\$IMAGE_ID"$/);
+    expect(deployStep.env).toMatchObject({
+      ARCHIVE_SHA256: "${{ inputs.archive-sha256 }}",
+      IMAGE_ID: "${{ inputs.image-id }}",
+    });
+
+    // Only a job that lists build in needs sees its outputs.
+    const wrong: string[] = [];
+    for (const { name, doc } of appWorkflows) {
+      for (const [id, job] of Object.entries(doc.jobs as Record<string, Yaml>)) {
+        if (job.uses !== "./.github/workflows/deploy.yml") continue;
+        const needs = [job.needs ?? []].flat();
+        if (!needs.includes("build")) wrong.push(`${name}#${id}: needs ${JSON.stringify(needs)}`);
+        if (
+          job.with?.["archive-sha256"] !== "${{ needs.build.outputs.archive-sha256 }}" ||
+          job.with?.["image-id"] !== "${{ needs.build.outputs.image-id }}"
+        ) {
+          wrong.push(`${name}#${id}: with ${JSON.stringify(job.with)}`);
+        }
+      }
+    }
+    expect(wrong).toEqual([]);
   });
 
   it("every app's pipeline builds once, then goes through platform.config.json's environments in order", () => {
@@ -222,11 +352,11 @@ describe("releases", () => {
         // for the app's CPU architecture in the first environment (deploy-kit build --env)
         with: { app, ...(awsEnvironments[0] ? { environment: awsEnvironments[0] } : {}) },
       });
-      let previous = "build";
+      let previous: string | undefined;
       for (const environment of awsEnvironments) {
         const job = doc.jobs[`deploy-${environment}`];
         expect(job, `${name}#deploy-${environment}`).toMatchObject({
-          needs: previous,
+          needs: previous ? ["build", previous] : "build",
           uses: "./.github/workflows/deploy.yml",
           with: { app, environment },
         });
@@ -309,10 +439,10 @@ describe("third-party actions", () => {
     expect(wrong).toEqual([]);
   });
 
-  it("checkout keeps no credentials, except where changesets pushes with them", () => {
-    const wrong = steps
-      .filter((s) => actionOf(s.step) === "actions/checkout")
-      .filter((s) => !usesAction(s.job, "changesets/action"))
+  it("no checkout keeps credentials in .git/config (changesets/action brings its own token)", () => {
+    const checkouts = steps.filter((s) => actionOf(s.step) === "actions/checkout");
+    expect(checkouts.map((s) => s.where)).toContain("release.yml#version");
+    const wrong = checkouts
       .filter((s) => s.step.with?.["persist-credentials"] !== false)
       .map((s) => s.where);
     expect(wrong).toEqual([]);
@@ -388,7 +518,8 @@ describe("ci.yml", () => {
     const section = readme.slice(readme.indexOf("## CI/CD: .github"));
     const missing = Object.values(ci.doc.jobs)
       .flatMap((job) => runsOf(job))
-      .filter((run) => run !== "npm ci" && !section.includes(`\n${run} `))
+      // The install line differs from a developer's on purpose (--ignore-scripts, a job rule).
+      .filter((run) => !/^npm ci\b/.test(run) && !section.includes(`\n${run} `))
       .map((run) => run);
     expect(missing).toEqual([]);
   });
@@ -428,7 +559,7 @@ describe("infra.yml", () => {
     const deploys = Object.keys(infra.doc.jobs).filter((id) => id.startsWith("deploy-"));
     expect(deploys).toEqual(awsEnvironments.map((environment) => `deploy-${environment}`));
     const deploy = workflow("infra-deploy.yml").doc.jobs.deploy;
-    expect(deploy.environment).toBe("${{ inputs.environment }}");
+    expect(deploy.environment).toBe("${{ inputs.environment }}-infra");
     expect(runsOf(deploy)).toContain(
       'npx cdk deploy "$STACKS" --require-approval never --no-color',
     );

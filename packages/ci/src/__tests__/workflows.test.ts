@@ -175,8 +175,8 @@ describe("the environments of platform.config.json", () => {
     }
     expect(cli([], dir).code).toBe(0);
     const api = readFileSync(path.join(dir, ".github/workflows/deploy-api.yml"), "utf8");
-    expect(api).toContain("  deploy-qa:\n    name: qa\n    needs: deploy-staging\n");
-    expect(api).toContain("  deploy-prod:\n    name: prod\n    needs: deploy-qa\n");
+    expect(api).toContain("  deploy-qa:\n    name: qa\n    needs: [build, deploy-staging]\n");
+    expect(api).toContain("  deploy-prod:\n    name: prod\n    needs: [build, deploy-qa]\n");
     const infra = readFileSync(path.join(dir, ".github/workflows/infra.yml"), "utf8");
     expect(infra).toContain('environment: ["staging", "qa", "prod"]');
   });

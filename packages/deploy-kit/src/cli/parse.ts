@@ -17,6 +17,8 @@ export type CommandName = (typeof COMMANDS)[number];
 
 /** The commands that make (build) or take (the others) an image archive. */
 const ARCHIVE_COMMANDS: readonly string[] = ["build", "push", "release", "deploy"];
+/** The commands that take an archive, and so may check it against what the build made. */
+export const LOAD_COMMANDS: readonly string[] = ["push", "release", "deploy"];
 
 export interface GlobalOptions {
   env: string;
@@ -36,6 +38,16 @@ export interface GlobalOptions {
    * images from it instead of building them (`docker load`). How CI builds once and promotes.
    */
   archive: string | undefined;
+  /**
+   * With --archive (push, release, deploy): the SHA-256 (64 hex digits) the archive must have,
+   * as `build --archive` reported it; checked before `docker load`. Required in GitHub Actions.
+   */
+  archiveSha256: string | undefined;
+  /**
+   * With --archive: the image id(s) (`sha256:...`, comma-separated for several apps) the
+   * archive must hold, as `build --archive` reported them; checked after `docker load`.
+   */
+  imageIds: string[] | undefined;
 }
 
 export type Parsed =
@@ -73,6 +85,11 @@ Options:
       --config <file>     platform config file [<repository root>/platform.config.json]
       --archive <file>    build: also save the image to <file>; push, release, deploy: take
                           the image from <file> (made by build --archive) instead of building
+      --archive-sha256 <hex>  with --archive: refuse the archive unless its SHA-256 is <hex>
+                          (checked before docker load; build --archive prints it)
+      --image-id <id>     with --archive: refuse the loaded image unless its id is <id>
+                          (sha256:..., comma-separated for several apps; build --archive prints it)
+                          In GitHub Actions push, release and deploy need both with --archive.
   -h, --help              this help
       --version           deploy-kit's version
 
@@ -123,6 +140,8 @@ export function parseArgv(argv: readonly string[]): Parsed {
     to: values.to,
     configFile: values.config,
     archive: values.archive,
+    archiveSha256: values["archive-sha256"]?.toLowerCase(),
+    imageIds: values["image-id"]?.split(",").map((id) => id.trim().toLowerCase()),
   };
   if (
     (command === "rollback" || command === "releases" || command === "diagnose") &&
@@ -142,6 +161,33 @@ export function parseArgv(argv: readonly string[]): Parsed {
   }
   if (options.archive === "") {
     throw new UsageError("--archive needs a file name, e.g. `--archive api.tar`.");
+  }
+  for (const [flag, given] of [
+    ["--archive-sha256", options.archiveSha256],
+    ["--image-id", options.imageIds],
+  ] as const) {
+    if (given === undefined) continue;
+    if (!LOAD_COMMANDS.includes(command)) {
+      throw new UsageError(
+        `${flag} only applies to ${LOAD_COMMANDS.join(", ")} with --archive (got it with ${command}).`,
+      );
+    }
+    if (options.archive === undefined) {
+      throw new UsageError(
+        `${flag} checks an image archive: give the archive too, e.g. \`deploy-kit ${command} api --archive image.tar ${flag} ...\`.`,
+      );
+    }
+  }
+  if (options.archiveSha256 !== undefined && !/^[0-9a-f]{64}$/.test(options.archiveSha256)) {
+    throw new UsageError(
+      `--archive-sha256 "${options.archiveSha256}" is not a SHA-256: give the 64 hex digits \`build --archive\` printed (its archive-sha256 output), as \`sha256sum\` prints them.`,
+    );
+  }
+  const badId = options.imageIds?.find((id) => !/^sha256:[0-9a-f]{64}$/.test(id));
+  if (badId !== undefined) {
+    throw new UsageError(
+      `--image-id "${badId}" is not an image id: give the sha256:<64 hex digits> id \`build --archive\` printed (its image-id output), as \`docker image inspect --format {{.Id}}\` prints it.`,
+    );
   }
   if (command === "down" && apps.length > 0) {
     throw new UsageError(
@@ -166,6 +212,8 @@ function parse(argv: readonly string[]) {
       to: { type: "string" },
       config: { type: "string" },
       archive: { type: "string" },
+      "archive-sha256": { type: "string" },
+      "image-id": { type: "string" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean" },
     },

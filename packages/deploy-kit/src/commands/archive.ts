@@ -1,9 +1,12 @@
-import { existsSync, statSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { createReadStream, existsSync, statSync } from "node:fs";
 import path from "node:path";
+import { pipeline } from "node:stream/promises";
 import type { CommandContext } from "../cli/main.js";
 import type { Docker, ImageInfo } from "../docker/docker.js";
-import { DeployError, EXIT } from "../errors.js";
+import { DeployError, EXIT, UsageError } from "../errors.js";
 import type { Revision } from "../git.js";
+import { GitHubActions } from "../github.js";
 import { inputsHash } from "../inputs.js";
 import { mb, shortId } from "../output.js";
 import { imageRef, LABEL, type Project } from "../project.js";
@@ -11,11 +14,28 @@ import { imageRef, LABEL, type Project } from "../project.js";
 // Build once, promote the same image: CI's build job saves the images to an archive (`build
 // --archive`), and each environment's job loads that archive (`push|release|deploy --archive`)
 // instead of building again, so every environment runs the very image that was tested.
+//
+// The archive travels between jobs as an artifact, which the labels inside it cannot vouch for:
+// anything that can replace the artifact can write the same labels. So the build job is the
+// trust anchor: it reports the archive's SHA-256 and the image ids as its outputs, and the jobs
+// that load it check the file's hash before `docker load` (nothing from a changed file reaches
+// the engine) and the loaded image's id after it (`--archive-sha256`, `--image-id`).
 
 export interface SavedArchive {
   file: string;
   sizeBytes: number;
   images: string[];
+  /** The file's SHA-256 (64 hex digits); undefined in a dry run. */
+  sha256?: string;
+  /** The saved images' ids (`sha256:...`), in the order of `images`; undefined in a dry run. */
+  imageIds?: string[];
+}
+
+/** The SHA-256 of a file, in hex, read as a stream (an image archive is hundreds of MB). */
+export async function sha256File(file: string): Promise<string> {
+  const hash = createHash("sha256");
+  await pipeline(createReadStream(file), hash);
+  return hash.digest("hex");
 }
 
 /** An app's image taken from an archive, named as a build of this revision would name it. */
@@ -35,7 +55,11 @@ export function archivePath(context: Pick<CommandContext, "cwd" | "options">): s
   return path.resolve(context.cwd, context.options.archive ?? "");
 }
 
-/** `docker save` of the built images to the archive; prints its size. */
+/**
+ * `docker save` of the built images to the archive; prints its size, its SHA-256 and the image
+ * ids, which are also the step outputs `archive-sha256` and `image-id` in GitHub Actions (the
+ * build job passes them on to the jobs that load the archive).
+ */
 export async function saveArchive(
   context: CommandContext,
   docker: Docker,
@@ -49,9 +73,60 @@ export async function saveArchive(
   }
   await docker.save(images, file);
   const sizeBytes = statSync(file).size;
+  const sha256 = await sha256File(file);
+  const imageIds: string[] = [];
+  for (const image of images) {
+    const info = await docker.imageInspect(image);
+    if (!info) {
+      throw new DeployError(`The image ${image} was saved, but the engine no longer has it.`, {
+        hint: "Build again; if it happens again, check what removes images while deploy-kit runs.",
+      });
+    }
+    imageIds.push(info.id);
+  }
   done(mb(sizeBytes));
   context.reporter.result(`archive: ${file} ${mb(sizeBytes)}`);
-  return { file, sizeBytes, images };
+  context.reporter.result(`archive-sha256: ${sha256}`);
+  context.reporter.result(`image-id: ${imageIds.join(",")}`);
+  const github = new GitHubActions(context.env);
+  github.output("archive-sha256", sha256);
+  github.output("image-id", imageIds.join(","));
+  return { file, sizeBytes, images, sha256, imageIds };
+}
+
+/**
+ * In GitHub Actions an archive is loaded only against what the build job reported: both checks
+ * are required there, so a workflow cannot drop them by accident. By hand they are optional.
+ */
+function requireChecksInCi(context: CommandContext, shown: string): void {
+  if (context.env.GITHUB_ACTIONS !== "true") return;
+  const missing = [
+    context.options.archiveSha256 === undefined ? "--archive-sha256" : undefined,
+    context.options.imageIds === undefined ? "--image-id" : undefined,
+  ].filter((flag) => flag !== undefined);
+  if (!missing.length) return;
+  throw new UsageError(
+    `In GitHub Actions, --archive ${shown} needs ${missing.join(" and ")}: the archive is checked against what the build job made. Pass its outputs, e.g. \`--archive-sha256 "\${{ needs.build.outputs.archive-sha256 }}" --image-id "\${{ needs.build.outputs.image-id }}"\` (build.yml's outputs, from \`deploy-kit build --archive\`).`,
+  );
+}
+
+/** Refuses an archive whose bytes are not the ones the build job saved; before `docker load`. */
+async function checkArchiveHash(context: CommandContext, file: string, shown: string) {
+  const expected = context.options.archiveSha256;
+  if (expected === undefined) return;
+  const done = context.reporter.step(`check the SHA-256 of ${shown}`);
+  const actual = await sha256File(file);
+  if (actual !== expected) {
+    done("mismatch");
+    throw new DeployError(
+      `The archive ${shown} is not the one the build job made: its SHA-256 is ${actual}, and --archive-sha256 expects ${expected}. It was not loaded.`,
+      {
+        hint: "The file changed or was replaced after the build (a corrupted download, or another artifact of the same name). Run the workflow again to build a new archive; by hand, `deploy-kit build <app> --archive <file>` prints the SHA-256 to pass.",
+        code: "archive_mismatch",
+      },
+    );
+  }
+  done("matches the build");
 }
 
 export interface LoadDeps {
@@ -77,12 +152,14 @@ export async function loadArchive(
 ): Promise<LoadedImage[]> {
   const file = archivePath(context);
   const shown = context.options.archive ?? file;
+  requireChecksInCi(context, shown);
   if (!existsSync(file)) {
     throw new DeployError(`The image archive ${shown} does not exist.`, {
       hint: `Make it with \`deploy-kit build ${project.apps.map((app) => app.name).join(" ")} --archive ${shown}\`.`,
       exitCode: EXIT.usage,
     });
   }
+  await checkArchiveHash(context, file, shown);
   const done = context.reporter.step(`load ${file}`);
   if (context.options.dryRun) {
     // Loading changes the engine's images: a dry run only names what it would take.
@@ -131,6 +208,17 @@ export async function loadArchive(
         {
           details: [`image: ${other.ref} (${shortId(other.info.id)})`],
           hint: `Check out the commit the archive was built from, or build it from this one: \`deploy-kit build ${app.name} --archive ${shown}\`.`,
+        },
+      );
+    }
+    const expectedIds = context.options.imageIds;
+    if (expectedIds && !expectedIds.includes(match.info.id)) {
+      throw new DeployError(
+        `The archive ${shown} holds ${app.name} as the image ${match.info.id}, not the image the build job made (--image-id ${expectedIds.join(",")}). It was loaded, and is neither tagged, pushed nor released.`,
+        {
+          details: [`image: ${match.ref}`],
+          hint: "The archive's contents differ from the build's although its file may not: run the workflow again to build a new archive, and check that the job passes the build job's own image-id output.",
+          code: "image_mismatch",
         },
       );
     }

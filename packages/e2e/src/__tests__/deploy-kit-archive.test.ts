@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -74,16 +75,30 @@ describe.skipIf(!hasDocker)("build once, promote the archive (real Docker)", () 
       () => true,
     );
 
-  it("build --archive saves the image to a file and prints its size", async () => {
-    const run = await deployKit(copy.dir, ["build", "api", "--archive", archive]);
+  // What the build job reports (its outputs archive-sha256 and image-id).
+  let sha256 = "";
+  let imageId = "";
+
+  it("build --archive saves the image to a file and prints its size, SHA-256 and image id", async () => {
+    const outputs = path.join(dir, "github-output");
+    writeFileSync(outputs, "");
+    const run = await deployKit(copy.dir, ["build", "api", "--archive", archive], {
+      GITHUB_ACTIONS: "true",
+      GITHUB_OUTPUT: outputs,
+    });
     expect(run.stderr).not.toMatch(/✗/);
     expect(run.code).toBe(0);
     expect(run.json.apps[0]).toMatchObject({ app: "api", image: `${copy.project}/api:${tag}` });
+    sha256 = createHash("sha256").update(readFileSync(archive)).digest("hex");
+    imageId = await docker(["image", "inspect", "-f", "{{.Id}}", `${copy.project}/api:${tag}`]);
     expect(run.json.archive).toEqual({
       file: archive,
       sizeBytes: statSync(archive).size,
       images: [`${copy.project}/api:${tag}`],
+      sha256,
+      imageIds: [imageId],
     });
+    expect(readFileSync(outputs, "utf8")).toBe(`archive-sha256=${sha256}\nimage-id=${imageId}\n`);
     expect(run.json.archive.sizeBytes).toBeGreaterThan(1_000_000);
     expect(run.stderr).toMatch(
       new RegExp(`✓ save ${copy.project}/api:${tag} → ${archive}: \\d+\\.\\d MB`),
@@ -94,9 +109,20 @@ describe.skipIf(!hasDocker)("build once, promote the archive (real Docker)", () 
     await docker(["image", "rm", "-f", `${copy.project}/api:${tag}`]);
     expect(await imageGone(`${copy.project}/api:${tag}`)).toBe(true);
 
-    const run = await deployKit(copy.dir, ["push", "api", "--archive", archive]);
+    // As deploy.yml runs it: checked against the build's SHA-256 and, after the load, image id.
+    const run = await deployKit(copy.dir, [
+      "push",
+      "api",
+      "--archive",
+      archive,
+      "--archive-sha256",
+      sha256,
+      "--image-id",
+      imageId,
+    ]);
     expect(run.stderr).not.toMatch(/✗/);
     expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/✓ check the SHA-256 of .*: matches the build/);
     expect(run.stderr).toMatch(new RegExp(`✓ load ${archive}: ${copy.project}/api:${tag}`));
     const [api] = run.json.apps;
     expect(api.ref).toBe(`${REGISTRY}/${copy.project}/api:${tag}`);

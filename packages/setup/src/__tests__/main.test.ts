@@ -53,6 +53,10 @@ describe("npm run setup --yes", () => {
     expect(first).toMatchObject({ code: 0, err: "", commands: [] });
     expect(first.out).toMatch(/write {2}platform\.config\.json {2}\(the platform config\)/);
     expect(first.out).toMatch(/Next \(README, Start here\)/);
+    // The next command configures the GitHub environments the roles trust (packages/ci).
+    expect(first.out).toContain(
+      "npm run github -w @repo/ci -- --apply --reviewer prod=<login> --reviewer prod-infra=<login>",
+    );
     const before = fileHashes(repo.dir);
 
     const second = await setup(repo.dir, ["--yes", ...FLAGS]);

@@ -12,7 +12,12 @@ const defaults = {
   to: undefined,
   configFile: undefined,
   archive: undefined,
+  archiveSha256: undefined,
+  imageIds: undefined,
 };
+
+const HEX = "ab".repeat(32);
+const ID = `sha256:${"cd".repeat(32)}`;
 
 describe("parseArgv", () => {
   it.each([
@@ -95,6 +100,31 @@ describe("parseArgv", () => {
       ["release", "api", "--archive", "api.tar"],
       { command: "release", apps: ["api"], options: { ...defaults, archive: "api.tar" } },
     ],
+    [
+      [
+        "deploy",
+        "api",
+        "--archive",
+        "a.tar",
+        "--archive-sha256",
+        HEX.toUpperCase(),
+        "--image-id",
+        ID,
+      ],
+      {
+        command: "deploy",
+        apps: ["api"],
+        options: { ...defaults, archive: "a.tar", archiveSha256: HEX, imageIds: [ID] },
+      },
+    ],
+    [
+      ["push", "--archive", "a.tar", `--image-id=${ID},${ID.replace("cd", "ef")}`],
+      {
+        command: "push",
+        apps: [],
+        options: { ...defaults, archive: "a.tar", imageIds: [ID, ID.replace("cd", "ef")] },
+      },
+    ],
   ])("%j", (argv, expected) => {
     expect(parseArgv(argv)).toEqual({ kind: "run", ...expected });
   });
@@ -133,6 +163,23 @@ describe("parseArgv", () => {
     [["rollback", "api", "--archive", "api.tar"], /--archive only applies to .*rollback/],
     [["build", "--archive"], /--archive.*argument missing|argument/],
     [["build", "--archive="], /--archive needs a file name/],
+    [
+      ["build", "--archive", "a.tar", "--archive-sha256", HEX],
+      /--archive-sha256 only applies to push, release, deploy with --archive \(got it with build\)/,
+    ],
+    [["status", "--image-id", ID], /--image-id only applies to push, release, deploy/],
+    [
+      ["deploy", "api", "--image-id", ID],
+      /--image-id checks an image archive: give the archive too/,
+    ],
+    [
+      ["deploy", "--archive", "a.tar", "--archive-sha256", "abc"],
+      /--archive-sha256 "abc" is not a SHA-256: give the 64 hex digits/,
+    ],
+    [
+      ["deploy", "--archive", "a.tar", "--image-id", "abc123"],
+      /--image-id "abc123" is not an image id: give the sha256:<64 hex digits> id/,
+    ],
   ])("%j is a usage error", (argv, message) => {
     expect(() => parseArgv(argv)).toThrow(UsageError);
     expect(() => parseArgv(argv)).toThrow(message);

@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -20,7 +21,10 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function context(argv: string[]): CommandContext & { reporter: { lines: string[] } } {
+function context(
+  argv: string[],
+  env: Record<string, string | undefined> = {},
+): CommandContext & { reporter: { lines: string[] } } {
   const parsed = parseArgv(argv);
   if (parsed.kind !== "run") throw new Error("not a command line");
   return {
@@ -29,7 +33,7 @@ function context(argv: string[]): CommandContext & { reporter: { lines: string[]
     options: parsed.options,
     reporter: memoryReporter(),
     signal: new AbortController().signal,
-    env: {},
+    env,
   };
 }
 
@@ -77,18 +81,42 @@ const labels = (app: string, tag: string, inputs = "inputs-1") => ({
   "deploy-kit.inputs": inputs,
 });
 
+const sha256 = (file: string) =>
+  createHash("sha256")
+    .update(readFileSync(path.join(dir, file)))
+    .digest("hex");
+
 describe("saveArchive", () => {
-  it("saves the built images to the file and prints its size", async () => {
+  const built = { [`shop/api:${REV.tag}`]: image("a", labels("api", REV.tag)) };
+
+  it("saves the built images to the file and prints its size, SHA-256 and image ids", async () => {
     const ctx = context(["build", "api", "--archive", "out.tar"]);
-    const { docker, calls } = fakeDocker({});
+    const { docker, calls } = fakeDocker(built);
     const saved = await saveArchive(ctx, docker, [`shop/api:${REV.tag}`]);
     expect(calls).toEqual([`save shop/api:${REV.tag} ${path.join(dir, "out.tar")}`]);
     expect(saved).toEqual({
       file: path.join(dir, "out.tar"),
       sizeBytes: 2_500_000,
       images: [`shop/api:${REV.tag}`],
+      sha256: sha256("out.tar"),
+      imageIds: [`sha256:${"a".repeat(64)}`],
     });
     expect(ctx.reporter.lines).toContain(`archive: ${path.join(dir, "out.tar")} 2.5 MB`);
+    expect(ctx.reporter.lines).toContain(`archive-sha256: ${sha256("out.tar")}`);
+    expect(ctx.reporter.lines).toContain(`image-id: sha256:${"a".repeat(64)}`);
+  });
+
+  it("in GitHub Actions, the SHA-256 and the image id are the step's outputs", async () => {
+    const outputs = path.join(dir, "github-output");
+    writeFileSync(outputs, "");
+    const ctx = context(["build", "api", "--archive", "ci.tar"], {
+      GITHUB_ACTIONS: "true",
+      GITHUB_OUTPUT: outputs,
+    });
+    await saveArchive(ctx, fakeDocker(built).docker, [`shop/api:${REV.tag}`]);
+    expect(readFileSync(outputs, "utf8")).toBe(
+      `archive-sha256=${sha256("ci.tar")}\nimage-id=sha256:${"a".repeat(64)}\n`,
+    );
   });
 
   it("saves nothing in a dry run", async () => {
@@ -173,6 +201,90 @@ describe("loadArchive", () => {
       hint: "Make it with `deploy-kit build api --archive nope.tar`.",
     });
     expect(calls).toEqual([]);
+  });
+
+  describe("against what the build job made (--archive-sha256, --image-id)", () => {
+    const API = { [`shop/api:${REV.tag}`]: image("a", labels("api", REV.tag)) };
+    // The SHA-256 the build reported for api.tar ("BUILT" in a table: the file is made in beforeAll).
+    let built = "";
+    beforeAll(() => {
+      built = sha256("api.tar");
+    });
+    const id = `sha256:${"a".repeat(64)}`;
+
+    it("loads an archive whose SHA-256 and image id are the build's", async () => {
+      const ctx = context([
+        "deploy",
+        "api",
+        ...["--archive", "api.tar", "--archive-sha256", built, "--image-id", id],
+      ]);
+      const { docker, calls } = fakeDocker(API);
+      const [loaded] = await loadArchive(ctx, project, docker, REV);
+      expect(loaded?.imageId).toBe(id);
+      expect(calls).toEqual([`load ${path.join(dir, "api.tar")}`]);
+    });
+
+    it("refuses a corrupted archive (exit 1) before any docker load", async () => {
+      const original = readFileSync(path.join(dir, "api.tar"));
+      const corrupted = Buffer.from(original);
+      corrupted[3] = (corrupted[3] as number) ^ 0x01;
+      writeFileSync(path.join(dir, "corrupted.tar"), corrupted);
+      const ctx = context([
+        "deploy",
+        "api",
+        ...["--archive", "corrupted.tar", "--archive-sha256", built, "--image-id", id],
+      ]);
+      const { docker, calls } = fakeDocker(API);
+      const load = loadArchive(ctx, project, docker, REV);
+      await expect(load).rejects.toMatchObject({
+        name: "DeployError",
+        exitCode: 1,
+        code: "archive_mismatch",
+        message: `The archive corrupted.tar is not the one the build job made: its SHA-256 is ${sha256("corrupted.tar")}, and --archive-sha256 expects ${built}. It was not loaded.`,
+      });
+      expect(calls).toEqual([]);
+    });
+
+    it("refuses (exit 1) an archive whose image is not the build's, after the load and before any tag", async () => {
+      const other = `sha256:${"9".repeat(64)}`;
+      const ctx = context([
+        "push",
+        "api",
+        ...["--archive", "api.tar", "--archive-sha256", built, "--image-id", other],
+      ]);
+      const { docker, calls } = fakeDocker(API);
+      const load = loadArchive(ctx, project, docker, REV);
+      await expect(load).rejects.toMatchObject({
+        exitCode: 1,
+        code: "image_mismatch",
+        message: `The archive api.tar holds api as the image ${id}, not the image the build job made (--image-id ${other}). It was loaded, and is neither tagged, pushed nor released.`,
+      });
+      expect(calls).toEqual([`load ${path.join(dir, "api.tar")}`]);
+    });
+
+    it.each([
+      [["--archive-sha256", "BUILT"], "--image-id"],
+      [["--image-id", id], "--archive-sha256"],
+      [[], "--archive-sha256 and --image-id"],
+    ])(
+      "in GitHub Actions, --archive with %j also needs %s (exit 2, nothing loaded)",
+      async (flags, missing) => {
+        const given = flags.map((flag) => (flag === "BUILT" ? built : flag));
+        const ctx = context(["release", "api", "--archive", "api.tar", ...given], {
+          GITHUB_ACTIONS: "true",
+        });
+        const { docker, calls } = fakeDocker(API);
+        const load = loadArchive(ctx, project, docker, REV);
+        await expect(load).rejects.toMatchObject({
+          name: "UsageError",
+          exitCode: 2,
+          message: expect.stringContaining(
+            `In GitHub Actions, --archive api.tar needs ${missing}:`,
+          ),
+        });
+        expect(calls).toEqual([]);
+      },
+    );
   });
 
   it("loads nothing in a dry run", async () => {
