@@ -42,6 +42,19 @@ export class GitHubActions {
     appendFileSync(file, `${name}<<${delimiter}\n${value}\n${delimiter}\n`);
   }
 
+  /**
+   * `::add-mask::`: GitHub Actions replaces `value` with *** in everything the job prints after
+   * this line, this step's and later steps' output alike. Single-line values only (the command
+   * cannot carry a line break); values under 8 characters are skipped, because masking short
+   * strings garbles unrelated log text.
+   */
+  mask(value: string): void {
+    if (!this.active) return;
+    for (const line of value.split(/\r?\n/)) {
+      if (line.trim().length >= 8) this.out.write(`::add-mask::${escapeData(line.trim())}\n`);
+    }
+  }
+
   /** Markdown appended to the job summary ($GITHUB_STEP_SUMMARY). */
   summary(markdown: string): void {
     const file = this.env.GITHUB_STEP_SUMMARY;

@@ -4,9 +4,10 @@
  * Run: npm run bench -w @repo/e2e   (needs Docker: eval "$(../shared/ci/offline-docker.sh)")
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { appendFileSync, cpSync, mkdtempSync, rmSync } from "node:fs";
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { baseImageArgs } from "../../deploy-kit/src/docker/base-images.js";
 import {
   buildImage,
   docker,
@@ -34,7 +35,9 @@ function steps(log: string) {
   return {
     total: list.length,
     cached: list.filter((step) => step.cached).length,
-    npmCiCached: list.some((step) => step.cached && /npm ci$/.test(step.name)),
+    npmCiCached: list.some(
+      (step) => step.cached && /npm ci(?: --ignore-scripts)?$/.test(step.name),
+    ),
   };
 }
 
@@ -90,6 +93,10 @@ async function rebuild() {
         "--pull=false",
         "--progress=plain",
         ...extra,
+        // The base-image override deploy-kit passes (BASE_IMAGE_PINS=off on the offline engine).
+        ...Object.entries(
+          baseImageArgs(readFileSync(path.join(copy, "apps/api/Dockerfile"), "utf8"), process.env),
+        ).flatMap(([key, value]) => ["--build-arg", `${key}=${value}`]),
         "-f",
         "apps/api/Dockerfile",
         "-t",

@@ -1,6 +1,9 @@
 import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+// deploy-kit's own rule, so the tests build exactly as `deploy-kit build` does.
+import { baseImageArgs } from "../../deploy-kit/src/docker/base-images.js";
 
 const exec = promisify(execFile);
 
@@ -27,7 +30,11 @@ export interface BuiltImage {
   log: string;
 }
 
-/** `docker build -f apps/<app>/Dockerfile .` from the repository root, as CI and deploy-kit do. */
+/**
+ * `docker build -f apps/<app>/Dockerfile .` from the repository root, as CI and deploy-kit do,
+ * with the base-image override deploy-kit passes (BASE_IMAGE_PINS=off here: the offline engine's
+ * base images answer to the public tags, not to the pinned digests).
+ */
 export async function buildImage(
   app: string,
   tag: string,
@@ -42,7 +49,9 @@ export async function buildImage(
     "-t",
     tag,
   ];
-  for (const [key, value] of Object.entries(buildArgs)) args.push("--build-arg", `${key}=${value}`);
+  const dockerfile = readFileSync(new URL(`apps/${app}/Dockerfile`, `file://${repoRoot}`), "utf8");
+  const all = { ...baseImageArgs(dockerfile, process.env), ...buildArgs };
+  for (const [key, value] of Object.entries(all)) args.push("--build-arg", `${key}=${value}`);
   const started = performance.now();
   const { stderr } = await exec("docker", [...args, "."], {
     cwd: repoRoot,

@@ -169,6 +169,62 @@ function show(value: unknown): string {
   return JSON.stringify(text.length > 80 ? `${text.slice(0, 77)}...` : text);
 }
 
+const SECRETS = new WeakSet<z.ZodType>();
+
+/**
+ * Marks a variable as a secret: `loadEnv` never prints its value, not even when it is invalid.
+ * Wrap the outermost schema (after `.default()` and `.describe()`):
+ *   DATABASE_URL: secret(z.string().min(1).describe("the database's URL"))
+ */
+export function secret<T extends z.ZodType>(schema: T): T {
+  SECRETS.add(schema);
+  return schema;
+}
+
+/**
+ * Names that hold secrets by convention, whatever their schema says: the same words the platform
+ * refuses in a manifest's plain `environment` (they belong in `secrets`).
+ */
+export const SECRET_NAME = /PASSWORD|SECRET|TOKEN|KEY|CREDENTIAL|PRIVATE/i;
+
+/**
+ * The variables whose values must never be printed: the ones the platform injects from `secrets`
+ * (it lists their names, never their values, in PLATFORM_SECRET_NAMES: the ECS task definition on
+ * AWS, deploy-kit locally), the ones marked with `secret()`, and secret-looking names.
+ */
+export function isSecret(
+  key: string,
+  field: z.ZodType | undefined,
+  source: Record<string, string | undefined>,
+): boolean {
+  const listed = (source.PLATFORM_SECRET_NAMES ?? "")
+    .split(",")
+    .map((name) => name.trim())
+    .filter(Boolean);
+  return (
+    listed.includes(key) || (field !== undefined && SECRETS.has(field)) || SECRET_NAME.test(key)
+  );
+}
+
+/** What went wrong with a secret, in words that cannot contain its value (zod's message may). */
+function secretProblem(issue: z.core.$ZodIssue, value: string | undefined): string {
+  if (value === undefined) return "is required";
+  switch (issue.code) {
+    case "too_small":
+      return "is too short";
+    case "too_big":
+      return "is too long";
+    case "invalid_type":
+      return "has the wrong type";
+    case "invalid_format":
+      return `is not a valid ${issue.format}`;
+    case "invalid_value":
+      return "is not one of the allowed values";
+    default:
+      return "is not valid";
+  }
+}
+
 /**
  * Validates `source` (normally `process.env`) against `shape` once, at start-up. Every problem is
  * reported at once, each naming the variable, its value and what to set instead.
@@ -186,7 +242,12 @@ export function loadEnv<Shape extends z.ZodRawShape>(
     const key = String(issue.path[0]);
     const field = shape[key] as z.ZodType | undefined;
     const hint = field?.description ? ` Set ${key} to ${field.description}.` : "";
-    return `${key}=${show(source[key])}: ${issue.message}.${hint}`;
+    const value = source[key];
+    if (isSecret(key, field, source)) {
+      const shown = value === undefined ? "(unset)" : `(hidden, ${value.length} characters)`;
+      return `${key}=${shown}: ${secretProblem(issue, value)}.${hint}`;
+    }
+    return `${key}=${show(value)}: ${issue.message}.${hint}`;
   });
   throw new ConfigError(`Invalid environment:\n  - ${problems.join("\n  - ")}`, problems);
 }

@@ -17,6 +17,53 @@ export interface Readiness {
  * or a calling service) is kept when it is well-formed, otherwise a new one is made; either way it
  * is returned in `x-request-id` and is on every log line of the request as `req.id`.
  */
+/**
+ * Headers whose values are credentials: the standard ones by name, and any whose name says
+ * token, secret, session, signature, password or API key (x-auth-token, x-csrf-token, ...).
+ * pino's `redact` matches exact paths only, so the serializer does this and `redact` stays as a
+ * second net (logger.ts).
+ */
+export const SENSITIVE_HEADER =
+  /^(?:authorization|proxy-authorization|cookie|set-cookie|x-api-key|x-amz-security-token)$|token|secret|session|signature|password|api[-_]?key|credential/i;
+
+/** Query parameters whose values are credentials (OAuth codes and tokens, presigned URLs). */
+export const SENSITIVE_QUERY =
+  /^(?:access_token|id_token|refresh_token|token|code|client_secret|api_?key|key|password|secret|sig|signature|x-amz-(?:signature|credential|security-token))$/i;
+
+const REDACTED = "[redacted]";
+
+/** The headers with the values of sensitive ones replaced. */
+export function redactHeaders(headers: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    out[name] = SENSITIVE_HEADER.test(name) ? REDACTED : value;
+  }
+  return out;
+}
+
+/** The path and query with the values of sensitive query parameters replaced. */
+export function redactUrl(url: string | undefined): string | undefined {
+  if (!url) return url;
+  const at = url.indexOf("?");
+  if (at < 0) return url;
+  const query = url
+    .slice(at + 1)
+    .split("&")
+    .map((pair) => {
+      const eq = pair.indexOf("=");
+      const rawName = eq < 0 ? pair : pair.slice(0, eq);
+      let name = rawName;
+      try {
+        name = decodeURIComponent(rawName.replace(/\+/g, " "));
+      } catch {
+        // A malformed escape: judge the name as written.
+      }
+      return eq >= 0 && SENSITIVE_QUERY.test(name) ? `${rawName}=${REDACTED}` : pair;
+    })
+    .join("&");
+  return `${url.slice(0, at)}?${query}`;
+}
+
 export function requestContext(logger: Logger): RequestHandler {
   return pinoHttp({
     logger,
@@ -35,7 +82,12 @@ export function requestContext(logger: Logger): RequestHandler {
     // Load balancer health checks every few seconds would drown the log.
     autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/readyz" },
     serializers: {
-      req: (req) => ({ id: req.id, method: req.method, url: req.url, headers: req.headers }),
+      req: (req) => ({
+        id: req.id,
+        method: req.method,
+        url: redactUrl(req.url),
+        headers: redactHeaders(req.headers),
+      }),
       res: (res) => ({ statusCode: res.statusCode }),
     },
   });

@@ -28,7 +28,10 @@ export function createLogger(options: LoggerOptions, destination?: pino.Destinat
       formatters: { level: (label) => ({ level: label }) },
       redact: {
         paths: [
+          // A second net behind the request serializer's own redaction (http.ts).
           "req.headers.authorization",
+          'req.headers["proxy-authorization"]',
+          'req.headers["x-amz-security-token"]',
           "req.headers.cookie",
           'req.headers["x-api-key"]',
           'res.headers["set-cookie"]',

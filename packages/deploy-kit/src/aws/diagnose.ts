@@ -31,6 +31,8 @@ import {
   DescribeTargetHealthCommand,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { DeployError, EXIT } from "../errors.js";
+import { GitHubActions } from "../github.js";
+import { redactLines } from "../redact.js";
 import { type Evidence, matchKnownFailures } from "./catalog.js";
 import type { AwsClients } from "./clients.js";
 import {
@@ -62,6 +64,11 @@ export interface DiagnoseInput {
   app?: string;
   /** The environment, for the settings in the fixes (environments.<env>.ec2...); "<env>" when not given. */
   environment?: string;
+  /**
+   * Called with each secret value taken out of the task logs, so that GitHub Actions masks it in
+   * all later output. @default `::add-mask::` when GITHUB_ACTIONS=true (GitHubActions.mask)
+   */
+  mask?: (value: string) => void;
 }
 
 export interface Diagnosis {
@@ -520,6 +527,20 @@ function failedContainer(task: Task, definition: TaskDefinition): string | undef
 
 type Log = Diagnosis["logs"][number];
 
+/**
+ * The names of a task definition's secrets: each container's `secrets`, and the names the
+ * platform lists in PLATFORM_SECRET_NAMES (values never appear in a task definition).
+ */
+export function secretNames(definition: TaskDefinition | undefined): string[] {
+  const names = new Set<string>();
+  for (const container of definition?.containerDefinitions ?? []) {
+    for (const item of container.secrets ?? []) if (item.name) names.add(item.name);
+    const listed = container.environment?.find((e) => e.name === "PLATFORM_SECRET_NAMES")?.value;
+    for (const name of (listed ?? "").split(",")) if (name.trim()) names.add(name.trim());
+  }
+  return [...names];
+}
+
 async function logsOf(
   clients: AwsClients,
   stopped: readonly Task[],
@@ -527,6 +548,7 @@ async function logsOf(
   definitions: ReadonlyMap<string, TaskDefinition>,
   lines: number,
   gaps: string[],
+  mask: (value: string) => void,
 ): Promise<Diagnosis["logs"]> {
   // One task of each kind of failure first, then more of the same, up to MAX_LOG_TASKS; tasks
   // whose containers never ran (an image that could not be pulled) have no logs to read.
@@ -568,6 +590,7 @@ async function logsOf(
   }
   const read = await Promise.all(
     picked.map(async ({ task, container, group, stream }): Promise<Log | undefined> => {
+      const definition = definitions.get(task.taskDefinitionArn ?? "");
       const taskId = idOf(task.taskArn ?? "");
       const output = await gather(
         gaps,
@@ -584,9 +607,12 @@ async function logsOf(
           ),
       );
       if (!output) return undefined;
-      const text = (output.events ?? [])
+      const raw = (output.events ?? [])
         .flatMap((event) => (event.message ?? "").replace(/\r?\n$/, "").split(/\r?\n/))
         .slice(-lines);
+      // An app that prints its configuration, or a stack trace with a connection string, must
+      // not put its secrets in the report, the JSON, the job summary or an annotation.
+      const text = redactLines(raw, { names: secretNames(definition), onRedacted: mask });
       return { taskId, container, logStream: stream, logGroup: group, lines: text };
     }),
   );
@@ -697,7 +723,8 @@ export async function diagnose(
     ),
   );
   const stoppedTasks = groupStoppedTasks(tasks, definitions);
-  const logs = await logsOf(clients, tasks, stoppedTasks, definitions, logLines, gaps);
+  const mask = input.mask ?? ((value: string) => new GitHubActions(process.env).mask(value));
+  const logs = await logsOf(clients, tasks, stoppedTasks, definitions, logLines, gaps, mask);
 
   const definition = mainDefinition ? definitions.get(mainDefinition) : undefined;
   const size = definition ? taskSize(definition) : undefined;

@@ -1,6 +1,8 @@
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { ResolvedApp, ResolvedEnvironment } from "@repo/platform-config/resolve";
 import type { CommandContext } from "../cli/main.js";
+import { baseImageArgs } from "../docker/base-images.js";
 import { type Docker, DockerCli, type ImageInfo } from "../docker/docker.js";
 import { checkAborted, DeployError, EXIT } from "../errors.js";
 import { revision } from "../git.js";
@@ -106,6 +108,8 @@ async function buildOne(
     tags: [image],
     ...(platform ? { platform } : {}),
     buildArgs: {
+      // The pinned base images, or their tags / a mirror's copies when the environment says so.
+      ...baseImageArgs(readFileSync(path.join(app.dir, "Dockerfile"), "utf8"), context.env),
       GIT_COMMIT: rev.commit,
       APP_VERSION: app.version,
       SOURCE_URL: github ? `https://github.com/${github.owner}/${github.repo}` : "",

@@ -38,6 +38,11 @@ export interface ContainerInfo {
   };
   /** Published ports: "9901/tcp" -> "127.0.0.1:49153". */
   ports: Record<string, string>;
+  /**
+   * The container's environment (Config.Env). It may hold secrets: read single values from it,
+   * never print or serialize it whole.
+   */
+  env: Record<string, string>;
 }
 
 export interface RunSpec {
@@ -350,8 +355,11 @@ export class DockerCli implements Docker {
 
   async run(spec: RunSpec): Promise<string> {
     const args = ["run", "-d", "--name", spec.name];
-    // The platform's defaults for every container: what ECS with a read-only root would allow.
+    // The platform's defaults for every container: what ECS with a read-only root would allow,
+    // and an init process as PID 1 (ECS's initProcessEnabled) that forwards signals and reaps
+    // zombies, so a process that spawns children still stops cleanly on SIGTERM.
     args.push(
+      "--init",
       "--read-only",
       "--tmpfs",
       "/tmp",
@@ -485,5 +493,18 @@ function toContainer(raw: any): ContainerInfo {
       health: raw.State?.Health?.Status,
     },
     ports,
+    env: parseEnv(raw.Config?.Env),
   };
+}
+
+/** Docker's ["KEY=value", ...] as an object; a value keeps any "=" it holds. */
+export function parseEnv(list: unknown): Record<string, string> {
+  const env: Record<string, string> = {};
+  if (!Array.isArray(list)) return env;
+  for (const item of list) {
+    if (typeof item !== "string") continue;
+    const at = item.indexOf("=");
+    if (at > 0) env[item.slice(0, at)] = item.slice(at + 1);
+  }
+  return env;
 }

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from "node:crypto";
 import {
   request as httpRequest,
   type IncomingMessage,
@@ -9,7 +10,6 @@ import { HttpError } from "@repo/server-kit/errors";
 import type { Logger } from "@repo/server-kit/logger";
 import {
   ADMIN_BODY_LIMIT,
-  ADMIN_HEADER,
   type DeleteRouteBody,
   type EdgeErrorBody,
   type HealthBody,
@@ -21,6 +21,8 @@ import {
 import { checkHost, type RouteTable, type Traffic } from "./route-table.js";
 
 export interface AdminOptions {
+  /** The secret every admin request must present as `authorization: Bearer <token>`. */
+  adminToken: string;
   routes: RouteTable;
   traffic: Traffic;
   logger: Logger;
@@ -43,7 +45,20 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-function guard(req: IncomingMessage): void {
+const sha256 = (text: string) => createHash("sha256").update(text, "utf8").digest();
+
+/**
+ * True when the request carries the token. Both sides are hashed first, so the comparison takes
+ * the same time whatever the length or content of the guess (timingSafeEqual needs equal lengths).
+ */
+function authorized(req: IncomingMessage, expected: Buffer): boolean {
+  const header = req.headers.authorization ?? "";
+  const given = /^Bearer (\S+)$/.exec(header)?.[1] ?? "";
+  // Still compared when absent, so a missing header costs what a wrong one does.
+  return timingSafeEqual(sha256(given), expected) && given.length > 0;
+}
+
+function guard(req: IncomingMessage, expected: Buffer): void {
   const host = req.headers.host ?? "";
   if (!LOOPBACK_HOST.test(host)) {
     throw new HttpError(
@@ -59,12 +74,9 @@ function guard(req: IncomingMessage): void {
       "The admin API does not answer browsers: requests with an Origin header are refused.",
     );
   }
-  if (req.headers[ADMIN_HEADER] !== "1") {
-    throw new HttpError(
-      403,
-      "missing_header",
-      `Send the header ${ADMIN_HEADER}: 1 with every admin request.`,
-    );
+  // No detail: the answer must not help anyone guess. deploy-kit knows where its token is.
+  if (!authorized(req, expected)) {
+    throw new HttpError(401, "unauthorized", "Unauthorized.");
   }
 }
 
@@ -216,9 +228,15 @@ function methodNotAllowed(allow: string[]): HttpError {
 
 export function createAdmin(options: AdminOptions): RequestListener {
   const { routes, traffic, logger, probeAllowed } = options;
+  if (options.adminToken.length < 32) {
+    throw new Error(
+      `The edge's admin token is ${options.adminToken.length} characters long: set EDGE_ADMIN_TOKEN to at least 32 random characters (deploy-kit does when it starts the edge).`,
+    );
+  }
+  const expected = sha256(options.adminToken);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    guard(req);
+    guard(req, expected);
     const path = new URL(req.url ?? "/", "http://admin").pathname;
     const method = req.method ?? "GET";
 

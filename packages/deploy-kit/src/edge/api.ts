@@ -7,11 +7,19 @@
 export type RouteMap = Record<string, string>;
 
 /**
- * Every admin request must carry this header with the value `"1"`. A browser page cannot add a
- * custom header to a cross-origin request without a CORS preflight, which the admin API never
- * grants, so a page the developer happens to have open cannot change routes.
+ * Every admin request must carry `authorization: Bearer <token>`, the edge's own secret that
+ * deploy-kit generates when it starts the edge (EDGE_ADMIN_TOKEN in the edge's environment) and
+ * reads back from `docker inspect` later. The app containers share the edge's network and can
+ * reach the admin port, but not the token, so only deploy-kit can change routes. A browser page
+ * cannot send the header cross-origin without a CORS preflight, which is never granted.
  */
-export const ADMIN_HEADER = "x-deploy-kit";
+export const ADMIN_AUTHORIZATION = "authorization";
+
+/** The edge's environment variable that holds its admin token. */
+export const ADMIN_TOKEN_ENV = "EDGE_ADMIN_TOKEN";
+
+/** Shortest admin token the edge accepts (deploy-kit makes 43 characters: 32 random bytes). */
+export const ADMIN_TOKEN_MIN_LENGTH = 32;
 
 /** Largest admin request body, in bytes. */
 export const ADMIN_BODY_LIMIT = 64 * 1024;

@@ -1,5 +1,5 @@
 import {
-  ADMIN_HEADER,
+  ADMIN_AUTHORIZATION,
   type DeleteRouteBody,
   type EdgeErrorBody,
   type HealthBody,
@@ -25,6 +25,8 @@ export class EdgeAdminError extends Error {
 }
 
 export interface EdgeAdminClientOptions {
+  /** The edge's admin token (its EDGE_ADMIN_TOKEN), sent as `authorization: Bearer <token>`. */
+  token: string;
   /** Longest wait for any call except `probe`, which waits for its own timeout plus this. @default 10000 */
   timeoutMs?: number;
 }
@@ -33,10 +35,12 @@ export interface EdgeAdminClientOptions {
 export class EdgeAdminClient {
   readonly baseUrl: string;
   readonly #timeoutMs: number;
+  readonly #token: string;
 
-  constructor(baseUrl: string | URL, options: EdgeAdminClientOptions = {}) {
+  constructor(baseUrl: string | URL, options: EdgeAdminClientOptions) {
     this.baseUrl = String(baseUrl).replace(/\/+$/, "");
     this.#timeoutMs = options.timeoutMs ?? 10_000;
+    this.#token = options.token;
   }
 
   health(): Promise<HealthBody> {
@@ -95,7 +99,7 @@ export class EdgeAdminClient {
         res = await fetch(`${this.baseUrl}${path}`, {
           method,
           headers: {
-            [ADMIN_HEADER]: "1",
+            [ADMIN_AUTHORIZATION]: `Bearer ${this.#token}`,
             accept: "application/json",
             ...(body === undefined ? {} : { "content-type": "application/json" }),
           },

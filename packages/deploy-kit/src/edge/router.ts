@@ -7,6 +7,8 @@ import { RouteTable, Traffic } from "./route-table.js";
 
 export interface EdgeOptions {
   logger: Logger;
+  /** The admin API's secret: requests must send `authorization: Bearer <adminToken>`. */
+  adminToken: string;
   /**
    * Which URLs `POST /probe` may fetch.
    * @default only `http:` URLs whose host is a single DNS label (a container name), so the probe
@@ -51,6 +53,7 @@ export function createEdge(options: EdgeOptions): Edge {
     upstreamTimeoutMs: options.upstreamTimeoutMs ?? 60_000,
   });
   const admin = createAdmin({
+    adminToken: options.adminToken,
     routes,
     traffic,
     logger: options.logger,

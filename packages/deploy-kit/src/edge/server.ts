@@ -20,7 +20,7 @@ const logger = createLogger({
   commit: env.GIT_COMMIT,
   environment: "local",
 });
-const edge = createEdge({ logger });
+const edge = createEdge({ logger, adminToken: env.EDGE_ADMIN_TOKEN });
 const readiness: Readiness = { ready: true };
 
 const listen = (listener: string, app: RequestListener, port: number) =>

@@ -3,12 +3,15 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ResolvedApp } from "@repo/platform-config/resolve";
+import { baseImageArgs } from "../docker/base-images.js";
 import type { ContainerInfo, Docker } from "../docker/docker.js";
-import type { RouteMap } from "../edge/api.js";
+import { ADMIN_TOKEN_ENV, ADMIN_TOKEN_MIN_LENGTH, type RouteMap } from "../edge/api.js";
 import { EdgeAdminClient } from "../edge/client.js";
 import { DeployError, EXIT, InterruptedError } from "../errors.js";
+import { GitHubActions } from "../github.js";
 import type { Reporter } from "../output.js";
 import { LABEL, type Project } from "../project.js";
+import { redactLines } from "../redact.js";
 import type { AppStatus, ReleaseInput, ReleaseOptions, ReleaseResult, Target } from "./target.js";
 
 /** Stopped releases kept per app for rollback (their images stay on the engine). */
@@ -58,10 +61,19 @@ export class LocalTarget implements Target {
   readonly #project: Project;
   readonly #reporter: Reporter;
   readonly #assets: string;
+  readonly #env: Record<string, string | undefined>;
   #edge: EdgeAdminClient | undefined;
 
-  constructor(deps: { docker: Docker; project: Project; reporter: Reporter; edgeAssets?: string }) {
+  constructor(deps: {
+    docker: Docker;
+    project: Project;
+    reporter: Reporter;
+    edgeAssets?: string;
+    /** For BASE_IMAGE_PINS, DEPLOY_KIT_BASE_IMAGE_* and GITHUB_ACTIONS. @default process.env */
+    env?: Record<string, string | undefined>;
+  }) {
     this.#docker = deps.docker;
+    this.#env = deps.env ?? process.env;
     this.#project = deps.project;
     this.#reporter = deps.reporter;
     this.#assets = deps.edgeAssets ?? edgeAssetsDir();
@@ -150,9 +162,14 @@ export class LocalTarget implements Target {
         hint: "Build deploy-kit first: `npx turbo run build --filter=@repo/deploy-kit`.",
       });
     }
+    const dockerfile = readFileSync(path.join(this.#assets, "Dockerfile"), "utf8");
+    // The pinned base image, or its tag / a mirror's copy (base-images.ts); another base gives
+    // another image, so it is part of the tag.
+    const buildArgs = baseImageArgs(dockerfile, this.#env);
     const hash = createHash("sha256");
     hash.update(readFileSync(bundle));
-    hash.update(readFileSync(path.join(this.#assets, "Dockerfile")));
+    hash.update(dockerfile);
+    hash.update(JSON.stringify(buildArgs));
     const tag = `deploy-kit-edge:${hash.digest("hex").slice(0, 12)}`;
     if (!(await this.#docker.imageInspect(tag))) {
       const done = this.#reporter.step(`build the edge router image ${tag}`);
@@ -160,6 +177,7 @@ export class LocalTarget implements Target {
         context: this.#assets,
         dockerfile: path.join(this.#assets, "Dockerfile"),
         tags: [tag],
+        buildArgs,
         labels: { [LABEL.managed]: "true", [LABEL.role]: "edge" },
       });
       done();
@@ -180,7 +198,11 @@ export class LocalTarget implements Target {
     const wanted = `127.0.0.1:${this.edgePort}`;
     if (
       edge &&
-      (!edge.state.running || edge.image !== image || edge.ports["8080/tcp"] !== wanted)
+      (!edge.state.running ||
+        edge.image !== image ||
+        edge.ports["8080/tcp"] !== wanted ||
+        // An edge from before admin tokens, or one started by hand: only deploy-kit's own will do.
+        (edge.env[ADMIN_TOKEN_ENV]?.length ?? 0) < ADMIN_TOKEN_MIN_LENGTH)
     ) {
       this.#reporter.info(
         `replacing the edge router (${edge.state.running ? "outdated" : edge.state.status})`,
@@ -191,7 +213,15 @@ export class LocalTarget implements Target {
     if (!edge) edge = await this.startEdge(image);
     const admin = edge.ports["9901/tcp"];
     if (!admin) throw new DeployError(`The edge router ${this.edgeName} publishes no admin port.`);
-    const client = new EdgeAdminClient(`http://${admin}`);
+    // The token of the edge that runs (ours, or the one another deploy started a moment ago),
+    // read back from its environment: it is written nowhere else.
+    const token = edge.env[ADMIN_TOKEN_ENV];
+    if (!token) {
+      throw new DeployError(`The edge router ${this.edgeName} has no admin token.`, {
+        hint: `Remove it (\`docker rm -f ${this.edgeName}\`) and run the command again: deploy-kit starts a new one.`,
+      });
+    }
+    const client = new EdgeAdminClient(`http://${admin}`, { token });
     await this.waitForEdge(client);
     await this.syncRoutes(client, edge.created);
     this.#edge = client;
@@ -209,6 +239,9 @@ export class LocalTarget implements Target {
         publish: [`127.0.0.1:${this.edgePort}:8080`, "127.0.0.1::9901"],
         restart: "unless-stopped",
         memoryMiB: 128,
+        // A new secret per edge, through the private env file: only deploy-kit (and whoever can
+        // run `docker inspect`, who is root-equivalent anyway) can change routes.
+        env: { [ADMIN_TOKEN_ENV]: randomBytes(32).toString("base64url") },
       });
     } catch (err) {
       if (err instanceof DeployError && err.code === "port_taken") {
@@ -300,9 +333,13 @@ export class LocalTarget implements Target {
     const running = await this.appContainers(app.name, true);
     const current = await this.routedContainer(app, running, edge);
     const name = `${this.#project.name}-${app.name}-${randomBytes(3).toString("hex")}`;
+    const secrets = this.localSecrets(app);
     const env = {
       ...app.environment,
-      ...this.localSecrets(app),
+      ...secrets,
+      // The names (never the values) of the secrets, as the ECS task definition sets them: the
+      // app's env validation never prints these variables' values.
+      PLATFORM_SECRET_NAMES: Object.keys(app.secrets).sort().join(","),
       PORT: String(app.port),
       DEPLOY_ENV: "local",
       GIT_COMMIT: input.commit,
@@ -351,7 +388,13 @@ export class LocalTarget implements Target {
     try {
       await this.waitHealthy(edge, name, app, options);
     } catch (err) {
-      const logs = await this.#docker.logs(name, 20);
+      const github = new GitHubActions(this.#env);
+      // The app may print its configuration: no secret of it goes into the error's details.
+      const logs = redactLines(await this.#docker.logs(name, 20), {
+        names: Object.keys(app.secrets),
+        values: Object.values(secrets),
+        onRedacted: (value) => github.mask(value),
+      });
       await this.#docker.remove([name]);
       if (err instanceof InterruptedError) {
         throw new InterruptedError(

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { RawConnection, within } from "@repo/test-kit/http-socket";
 import { DOCKER_FIX, dockerMissing, toolGate } from "@repo/test-kit/tools";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -6,6 +7,7 @@ import {
   buildImage,
   docker,
   removeAllContainers,
+  repoRoot,
   runContainer,
   runOnce,
   waitForHttp,
@@ -64,6 +66,42 @@ describe.skipIf(!hasDocker)("container images", () => {
         expect(info).toMatchObject({ version: RELEASE.APP_VERSION, commit: RELEASE.GIT_COMMIT });
       }
       await container.remove();
+    });
+
+    it("carries the SBOM of its bundled npm packages: CycloneDX and code-free manifests", async () => {
+      const lock = JSON.parse(
+        readFileSync(new URL("package-lock.json", `file://${repoRoot}`), "utf8"),
+      );
+      const read = `
+        const fs = require("fs"), path = require("path");
+        const files = [];
+        const walk = (dir) => { for (const e of fs.readdirSync(dir, { withFileTypes: true }))
+          e.isDirectory() ? walk(path.join(dir, e.name)) : files.push(path.join(dir, e.name)); };
+        walk("/app/node_modules");
+        const bom = JSON.parse(fs.readFileSync("/app/sbom.cdx.json", "utf8"));
+        const express = fs.readFileSync("/app/node_modules/express/package.json", "utf8");
+        console.log(JSON.stringify({ bom, express: JSON.parse(express), files }));`;
+      const result = await runOnce(
+        images[app].tag,
+        ["--entrypoint", "/nodejs/bin/node"],
+        ["-e", read],
+      );
+      expect(result.code, result.stderr).toBe(0);
+      const { bom, express, files } = JSON.parse(result.stdout);
+      const version = lock.packages["node_modules/express"].version;
+
+      expect(bom).toMatchObject({ bomFormat: "CycloneDX", specVersion: "1.5" });
+      expect(bom.components).toContainEqual(
+        expect.objectContaining({ name: "express", version, purl: `pkg:npm/express@${version}` }),
+      );
+      expect(express).toEqual({ name: "express", version, license: "MIT" });
+      // Manifests for scanners, no code: nothing under node_modules but package.json files.
+      expect(files.length).toBeGreaterThanOrEqual(bom.components.length);
+      expect(files.filter((file: string) => !file.endsWith("/package.json"))).toEqual([]);
+      const config = JSON.parse(
+        await docker(["image", "inspect", "-f", "{{json .Config}}", images[app].tag]),
+      );
+      expect(config.Labels["dev.platform.sbom"]).toBe("/app/sbom.cdx.json");
     });
 
     it("listens on $PORT", async () => {

@@ -67,6 +67,45 @@ describe.skipIf(!hasDocker)("deploy-kit and the local environment, on a real Doc
     expect(unknown.body).toContain(`http://web.localhost:${port}`);
   });
 
+  it("an app container on the local network cannot change an edge route (401), and the route stays", async () => {
+    const project = JSON.parse(readFileSync(path.join(copy.dir, "platform.config.json"), "utf8"))
+      .project as string;
+    const edge = `${project}-edge`;
+    const before = await deployKit(copy.dir, ["status", "api"]);
+    const routed = before.json.apps[0].release as string;
+    const image = await docker(["inspect", "-f", "{{.Config.Image}}", routed]);
+    // Like ECS's initProcessEnabled: an init process is PID 1, the app runs under it.
+    expect(await docker(["inspect", "-f", "{{.HostConfig.Init}}", routed])).toBe("true");
+    // What a compromised app could do: it reaches the admin port by the edge's name, and sends
+    // every header the old guard asked for.
+    const attack = `
+      const body = JSON.stringify({ upstream: "http://evil:1" });
+      const req = require("http").request({ host: "${edge}", port: 9901, method: "PUT",
+        path: "/routes/api.localhost", headers: { host: "127.0.0.1", "x-deploy-kit": "1",
+        authorization: "Bearer " + "x".repeat(43), "content-type": "application/json" } },
+        (res) => { console.log(res.statusCode); res.resume(); });
+      req.on("error", (err) => { console.log("error " + err.message); });
+      req.end(body);`;
+    const status = await docker([
+      ...["run", "--rm", "--network", `${project}-local`, "--cap-drop", "ALL", "--read-only"],
+      ...["--security-opt", "no-new-privileges", "--entrypoint", "/nodejs/bin/node", image],
+      ...["-e", attack],
+    ]);
+
+    expect(status).toBe("401");
+    const after = await deployKit(copy.dir, ["status", "api"]);
+    expect(after.json.apps[0]).toMatchObject({ release: routed, health: "healthy" });
+    expect((await viaEdge(port, "api.localhost", "/healthz")).status).toBe(200);
+    // The token is in the edge's environment and nowhere it could be read from a log.
+    const env = await docker(["inspect", "-f", "{{json .Config.Env}}", edge]);
+    const token = /EDGE_ADMIN_TOKEN=([^"]+)/.exec(env)?.[1] ?? "";
+    expect(token.length).toBeGreaterThanOrEqual(32);
+    const logs = await docker(["logs", edge]).catch(() => "");
+    expect(`${logs}${before.stderr}${after.stderr}${JSON.stringify(after.json)}`).not.toContain(
+      token,
+    );
+  });
+
   it("pushed each image to the registry, which returns the same digest", async () => {
     const run = await deployKit(copy.dir, ["push", "api"]);
     expect(run.code).toBe(0);

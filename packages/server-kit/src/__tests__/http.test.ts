@@ -149,3 +149,33 @@ describe("serviceApp", () => {
     expect(res.body).toEqual({ ip: "203.0.113.7", protocol: "https" });
   });
 });
+
+describe("request log redaction", () => {
+  it("logs no credential from headers or the query string, and keeps the rest", async () => {
+    const { app, lines } = makeApp();
+
+    await request(app)
+      .get("/nowhere?access_token=tok-abc-1&page=2&X-Amz-Signature=sig-abc-2&code=code-abc-3")
+      .set("authorization", "Bearer auth-abc-4")
+      .set("proxy-authorization", "Basic proxy-abc-5")
+      .set("x-amz-security-token", "amz-abc-6")
+      .set("cookie", "session=cookie-abc-7")
+      .set("x-csrf-token", "csrf-abc-8")
+      .set("x-api-key", "key-abc-9")
+      .set("accept-language", "de");
+
+    const logged = JSON.stringify(lines);
+    for (const value of ["tok-abc-1", "sig-abc-2", "code-abc-3", "auth-abc-4", "proxy-abc-5"])
+      expect(logged).not.toContain(value);
+    for (const value of ["amz-abc-6", "cookie-abc-7", "csrf-abc-8", "key-abc-9"])
+      expect(logged).not.toContain(value);
+    const line = lines.find((entry) => entry.msg === "request completed") as {
+      req: { url: string; headers: Record<string, string> };
+    };
+    expect(line.req.url).toBe(
+      "/nowhere?access_token=[redacted]&page=2&X-Amz-Signature=[redacted]&code=[redacted]",
+    );
+    expect(line.req.headers["accept-language"]).toBe("de");
+    expect(line.req.headers["proxy-authorization"]).toBe("[redacted]");
+  });
+});

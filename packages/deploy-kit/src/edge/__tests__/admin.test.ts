@@ -1,12 +1,21 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { isContainerUrl } from "../admin.js";
-import { ADMIN, Cleanup, closeServer, listen, named, send, startEdge } from "./helpers.js";
+import {
+  ADMIN,
+  Cleanup,
+  closeServer,
+  listen,
+  named,
+  send,
+  startEdge,
+  TEST_TOKEN,
+} from "./helpers.js";
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
 
 async function adminOnly(options = {}) {
-  const { admin, edge, proxy } = await startEdge(cleanup, options);
+  const { admin, edge, proxy, logs } = await startEdge(cleanup, options);
   const call = (
     method: string,
     path: string,
@@ -23,7 +32,7 @@ async function adminOnly(options = {}) {
       },
       body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
     });
-  return { admin, edge, proxy, call };
+  return { admin, edge, proxy, logs, call };
 }
 
 describe("admin routes", () => {
@@ -229,15 +238,57 @@ describe("admin hardening", () => {
     expect(JSON.parse(reply.body).code).toBe("forbidden_origin");
   });
 
-  it("requires x-deploy-kit: 1", async () => {
-    const { admin } = await adminOnly();
+  it.each([
+    ["no authorization header", {}],
+    ["the old constant header", { "x-deploy-kit": "1" }],
+    ["a wrong token", { authorization: `Bearer ${"x".repeat(TEST_TOKEN.length)}` }],
+    ["a token of another length", { authorization: "Bearer short" }],
+    ["the token without the scheme", { authorization: TEST_TOKEN }],
+    ["an empty bearer", { authorization: "Bearer " }],
+  ])("answers 401 to %s, on every route, and changes nothing", async (_what, headers) => {
+    const { admin, edge } = await adminOnly();
+    edge.routes.set("api.localhost", "http://api-1:8080");
+    const json = { ...headers, "content-type": "application/json" };
 
-    const without = await send(admin.port, { path: "/routes" });
-    const wrong = await send(admin.port, { path: "/routes", headers: { "x-deploy-kit": "yes" } });
+    const replies = [
+      await send(admin.port, { path: "/healthz", headers }),
+      await send(admin.port, { path: "/routes", headers }),
+      await send(admin.port, { path: "/stats", headers }),
+      await send(admin.port, {
+        method: "PUT",
+        path: "/routes/api.localhost",
+        headers: json,
+        body: JSON.stringify({ upstream: "http://evil:1" }),
+      }),
+      await send(admin.port, {
+        method: "POST",
+        path: "/probe",
+        headers: json,
+        body: JSON.stringify({ url: "http://evil:1/" }),
+      }),
+    ];
 
-    expect(without.status).toBe(403);
-    expect(JSON.parse(without.body).code).toBe("missing_header");
-    expect(wrong.status).toBe(403);
+    for (const reply of replies) {
+      expect(reply.status).toBe(401);
+      expect(JSON.parse(reply.body)).toEqual({ code: "unauthorized", message: "Unauthorized." });
+    }
+    expect(edge.routes.get("api.localhost")).toBe("http://api-1:8080");
+  });
+
+  it("never logs the token it was sent", async () => {
+    const { admin, logs } = await adminOnly();
+
+    await send(admin.port, { path: "/nowhere", headers: ADMIN });
+    await send(admin.port, { path: "/routes", headers: { authorization: "Bearer guess-1234" } });
+
+    expect(JSON.stringify(logs.lines)).not.toContain(TEST_TOKEN);
+    expect(JSON.stringify(logs.lines)).not.toContain("guess-1234");
+  });
+
+  it("refuses to start with a short token", async () => {
+    await expect(startEdge(cleanup, { adminToken: "short" })).rejects.toThrow(
+      /EDGE_ADMIN_TOKEN to at least 32/,
+    );
   });
 
   it.each(["127.0.0.1:9901", "localhost", "LOCALHOST:1", "[::1]:9901", "127.0.0.1"])(

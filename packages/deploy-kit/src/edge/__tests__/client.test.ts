@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { EdgeAdminClient, EdgeAdminError } from "../client.js";
-import { Cleanup, closeServer, listen, named, send, startEdge } from "./helpers.js";
+import { Cleanup, closeServer, listen, named, send, startEdge, TEST_TOKEN } from "./helpers.js";
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
@@ -9,7 +9,7 @@ describe("EdgeAdminClient against the real admin listener", () => {
   it("drives every admin route", async () => {
     const { admin, proxy } = await startEdge(cleanup, { probeAllowed: () => true });
     const api = await listen(cleanup, named("api"));
-    const client = new EdgeAdminClient(`${admin.url}/`);
+    const client = new EdgeAdminClient(`${admin.url}/`, { token: TEST_TOKEN });
 
     expect(await client.health()).toEqual({ status: "ok" });
     expect(await client.replaceRoutes({ "web.localhost": "http://web-1:3000" })).toEqual({
@@ -41,7 +41,7 @@ describe("EdgeAdminClient against the real admin listener", () => {
 
   it("throws the edge's message, status and code on a refusal", async () => {
     const { admin } = await startEdge(cleanup);
-    const client = new EdgeAdminClient(admin.url);
+    const client = new EdgeAdminClient(admin.url, { token: TEST_TOKEN });
 
     const error = await client.setRoute("api.localhost", "ftp://x").catch((err: unknown) => err);
 
@@ -55,7 +55,7 @@ describe("EdgeAdminClient against the real admin listener", () => {
   it("says the edge is not reachable when nothing listens", async () => {
     const gone = await listen(cleanup, () => {});
     await closeServer(gone.server);
-    const client = new EdgeAdminClient(gone.url);
+    const client = new EdgeAdminClient(gone.url, { token: TEST_TOKEN });
 
     await expect(client.health()).rejects.toThrow(
       /admin API at http:\/\/127\.0\.0\.1:\d+ is not reachable \(GET \/healthz\): .*ECONNREFUSED.*Is the edge container running\?/,
@@ -64,7 +64,7 @@ describe("EdgeAdminClient against the real admin listener", () => {
 
   it("gives up after its timeout", async () => {
     const stuck = await listen(cleanup, () => {});
-    const client = new EdgeAdminClient(stuck.url, { timeoutMs: 100 });
+    const client = new EdgeAdminClient(stuck.url, { token: TEST_TOKEN, timeoutMs: 100 });
 
     await expect(client.stats()).rejects.toThrow(/did not answer GET \/stats within 100 ms/);
   });

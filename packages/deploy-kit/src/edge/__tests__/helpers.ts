@@ -92,7 +92,7 @@ export async function startEdge(
   options: Partial<EdgeOptions> = {},
 ): Promise<RunningEdge> {
   const logs = captureLogs();
-  const edge = createEdge({ logger: logs.logger, ...options });
+  const edge = createEdge({ logger: logs.logger, adminToken: TEST_TOKEN, ...options });
   cleanup.defer(() => edge.close());
   const proxy = await listen(cleanup, edge.proxy, edge.upgrade);
   const admin = await listen(cleanup, edge.admin);
@@ -144,8 +144,11 @@ export function send(port: number, options: SendOptions = {}): Promise<Reply> {
   });
 }
 
+/** The admin token of the edges these tests start. */
+export const TEST_TOKEN = "test-token-0123456789abcdefghijklmnopqrstuvwxyz";
+
 /** Headers every admin request needs. */
-export const ADMIN = { "x-deploy-kit": "1" } as const;
+export const ADMIN = { authorization: `Bearer ${TEST_TOKEN}` } as const;
 
 export async function until(
   check: () => boolean | Promise<boolean>,

@@ -2,7 +2,16 @@ import { Agent, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { EdgeAdminClient } from "../client.js";
-import { Cleanup, closeServer, listen, named, send, startEdge, until } from "./helpers.js";
+import {
+  Cleanup,
+  closeServer,
+  listen,
+  named,
+  send,
+  startEdge,
+  TEST_TOKEN,
+  until,
+} from "./helpers.js";
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
@@ -16,7 +25,7 @@ function keepAliveAgent(maxSockets: number): Agent {
 describe("a release: swap, drain, stop", () => {
   it("fails no request while the route swaps and the old upstream drains and closes", async () => {
     const { proxy, admin } = await startEdge(cleanup);
-    const client = new EdgeAdminClient(admin.url);
+    const client = new EdgeAdminClient(admin.url, { token: TEST_TOKEN });
     const blue = await listen(cleanup, named("blue"));
     const green = await listen(cleanup, named("green"));
     await client.setRoute("api.localhost", blue.url);
